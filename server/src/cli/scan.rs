@@ -1,0 +1,169 @@
+//! `errsig scan`: files, directories and standard input.
+
+use super::exit;
+use super::output::JsonFinding;
+use anyhow::{Context, Result};
+use errsig::rules::Catalog;
+use errsig::{Engine, Finding};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Read this much at a time: large enough to be fast, small enough that a
+/// pipe's findings are printed as soon as their line arrives.
+const CHUNK: usize = 64 * 1024;
+/// How much of a file is sampled to infer a transcript's terminal width.
+const SAMPLE: usize = 1024 * 1024;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Files or directories to scan; `-` or nothing for standard input.
+    /// Directories are walked honouring `.gitignore`; files named here are
+    /// always scanned.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// More rules (TOML), extending or overriding the built-in catalog.
+    #[arg(long, value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Terminal width of a captured transcript (inferred for files when absent).
+    #[arg(long, value_name = "N")]
+    columns: Option<usize>,
+    /// Walk directories without honouring ignore files.
+    #[arg(long)]
+    no_ignore: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// JSON Lines, one finding a line.
+    Json,
+}
+
+pub fn run(args: Args) -> u8 {
+    let mut catalog = Catalog::builtin();
+    for file in &args.rules {
+        let loaded = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read rule file {}", file.display()))
+            .and_then(|text| catalog.add_toml(&file.display().to_string(), &text).map_err(anyhow::Error::from));
+        if let Err(e) = loaded {
+            eprintln!("errsig: {e:#}");
+            return exit::ERROR;
+        }
+    }
+    let catalog = Arc::new(catalog);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut found = false;
+    let mut failed = false;
+    let targets = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
+    for target in &targets {
+        let result = if target.as_os_str() == "-" {
+            scan_reader(&catalog, args.columns, "<stdin>", &mut io::stdin().lock(), &mut out, true)
+        } else if target.is_dir() {
+            scan_dir(&catalog, &args, target, &mut out, &mut failed)
+        } else {
+            scan_file(&catalog, args.columns, target, &mut out)
+        };
+        match result {
+            Ok(n) => found |= n > 0,
+            Err(e) => {
+                failed = true;
+                eprintln!("errsig: {e:#}");
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("errsig: cannot write output: {e}");
+            failed = true;
+        }
+    }
+    if failed {
+        exit::ERROR
+    } else if found {
+        exit::FOUND
+    } else {
+        exit::CLEAN
+    }
+}
+
+fn scan_dir(catalog: &Arc<Catalog>, args: &Args, dir: &Path, out: &mut impl Write, failed: &mut bool) -> Result<usize> {
+    let mut n = 0;
+    let walk = ignore::WalkBuilder::new(dir)
+        .standard_filters(!args.no_ignore)
+        .hidden(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walk {
+        match entry {
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                match scan_file(catalog, args.columns, e.path(), out) {
+                    Ok(k) => n += k,
+                    Err(err) => {
+                        *failed = true;
+                        eprintln!("errsig: {err:#}");
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                *failed = true;
+                eprintln!("errsig: {err}");
+            }
+        }
+    }
+    Ok(n)
+}
+
+fn scan_file(catalog: &Arc<Catalog>, columns: Option<usize>, path: &Path, out: &mut impl Write) -> Result<usize> {
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut sample = Vec::with_capacity(SAMPLE.min(CHUNK));
+    (&mut file)
+        .take(SAMPLE as u64)
+        .read_to_end(&mut sample)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let columns = columns.or_else(|| errsig::infer_columns(&sample));
+    let name = path.display().to_string();
+    let mut reader = io::Cursor::new(sample).chain(file);
+    scan_reader(catalog, columns, &name, &mut reader, out, false)
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn scan_reader(
+    catalog: &Arc<Catalog>,
+    columns: Option<usize>,
+    name: &str,
+    input: &mut impl Read,
+    out: &mut impl Write,
+    stream: bool,
+) -> Result<usize> {
+    let mut engine = Engine::new(catalog.clone(), columns);
+    let mut buf = vec![0u8; CHUNK];
+    let mut n = 0;
+    loop {
+        let k = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let found = engine.feed(&buf[..k]);
+        n += print(name, &found, out, stream)?;
+    }
+    n += print(name, &engine.finish(), out, stream)?;
+    Ok(n)
+}
+
+fn print(name: &str, found: &[Finding], out: &mut impl Write, stream: bool) -> Result<usize> {
+    for f in found {
+        let line = serde_json::to_string(&JsonFinding::new(name, f))?;
+        writeln!(out, "{line}")?;
+    }
+    if stream && !found.is_empty() {
+        // A pipe's reader waits for each finding as it completes.
+        out.flush()?;
+    }
+    Ok(found.len())
+}

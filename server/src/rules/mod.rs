@@ -1,0 +1,248 @@
+//! The rule catalog: what each error means, why it happens and how to fix it.
+//!
+//! Rules are data. The built-in catalog is the TOML files in `server/rules/`,
+//! embedded in the binary; users extend or override it with their own files
+//! (`--rules FILE`, the `[[rule]]` tables of `.errsig.toml`). A rule whose id
+//! is already known replaces the earlier one. Loading never panics: a broken
+//! file is an error naming the file, line, column and problem.
+//!
+//! Matching picks, for each event, the matching rule with the highest
+//! `priority` (the earliest loaded among equals): specific variants beat the
+//! generic rule for their status, which beats the catch-alls.
+
+mod schema;
+
+pub use schema::{Cause, Confidence, Link, Severity};
+
+use crate::scan::{Event, Platform};
+use regex::{Regex, RegexSet};
+use std::fmt;
+use std::sync::Arc;
+
+/// The built-in rule files, embedded at build time.
+const BUILTIN: &[(&str, &str)] = &[
+    ("rules/403.toml", include_str!("../../rules/403.toml")),
+    ("rules/gateway.toml", include_str!("../../rules/gateway.toml")),
+    ("rules/cloud.toml", include_str!("../../rules/cloud.toml")),
+    ("rules/400.toml", include_str!("../../rules/400.toml")),
+    ("rules/401.toml", include_str!("../../rules/401.toml")),
+    ("rules/4xx.toml", include_str!("../../rules/4xx.toml")),
+    ("rules/5xx.toml", include_str!("../../rules/5xx.toml")),
+];
+
+/// A problem in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct RuleError {
+    /// The file's name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (characters).
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What a rule matches.
+#[derive(Debug, Clone, Default)]
+pub struct Matcher {
+    /// Statuses (empty: any).
+    pub status: Vec<(u16, u16)>,
+    /// Error types as shown (empty: any).
+    pub error_type: Vec<String>,
+    /// Message pattern.
+    pub message: Option<Regex>,
+    /// Platforms (empty: any).
+    pub platform: Vec<Platform>,
+    /// Producers (empty: any).
+    pub producer: Vec<String>,
+}
+
+impl Matcher {
+    /// Whether an event satisfies every condition.
+    pub fn matches(&self, ev: &Event) -> bool {
+        let status_ok = self.status.is_empty()
+            || ev.status.is_some_and(|s| self.status.iter().any(|&(lo, hi)| (lo..=hi).contains(&s)));
+        let type_ok = self.error_type.is_empty()
+            || ev.error_type.as_ref().is_some_and(|t| self.error_type.iter().any(|x| x == t));
+        let msg_ok = self.message.as_ref().is_none_or(|re| ev.message.as_deref().is_some_and(|m| re.is_match(m)));
+        let platform_ok = self.platform.is_empty() || self.platform.contains(&ev.platform);
+        let producer_ok = self.producer.is_empty() || self.producer.iter().any(|p| p == ev.producer.as_str());
+        status_ok && type_ok && msg_ok && platform_ok && producer_ok
+    }
+}
+
+/// A note shown when a nearby line matches.
+#[derive(Debug, Clone)]
+pub struct ContextNote {
+    /// The pattern over nearby lines.
+    pub when: Regex,
+    /// The note (markdown).
+    pub text: String,
+}
+
+/// Sample texts checked by the tests.
+#[derive(Debug, Clone, Default)]
+pub struct Samples {
+    /// Texts that must yield this rule.
+    pub matching: Vec<String>,
+    /// Texts that must not yield this rule.
+    pub not_matching: Vec<String>,
+}
+
+/// One rule of the catalog.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable id (`403-permission-denied`).
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// Higher wins among matching rules.
+    pub priority: i32,
+    /// One self-contained sentence.
+    pub summary: String,
+    /// What the error means (markdown).
+    pub meaning: String,
+    /// Causes, most likely first.
+    pub causes: Vec<Cause>,
+    /// Notes for nearby lines.
+    pub context: Vec<ContextNote>,
+    /// Ordered fix steps (markdown).
+    pub fixes: Vec<String>,
+    /// How to know the fix worked (markdown).
+    pub verify: String,
+    /// Fix action ids (see the registry in ARCHITECTURE.md).
+    pub actions: Vec<String>,
+    /// Documentation links.
+    pub links: Vec<Link>,
+    /// What it matches.
+    pub matcher: Matcher,
+    /// Samples for the tests.
+    pub samples: Samples,
+    /// The file it came from.
+    pub source: String,
+}
+
+/// The rules, in load order.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    rules: Vec<Arc<Rule>>,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.id, self.severity, self.title)
+    }
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> Catalog {
+        let mut c = Catalog::default();
+        for (name, text) in BUILTIN {
+            // The built-in files are checked by the tests; a broken one is a
+            // bug of this binary, not of the user's input.
+            if let Err(e) = c.add_toml(name, text) {
+                panic!("built-in rule file is invalid: {e}");
+            }
+        }
+        c
+    }
+
+    /// Add (or replace, by id) the `[[rule]]` tables of a TOML text.
+    pub fn add_toml(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
+        let rules = schema::parse(file, text)?;
+        for r in rules {
+            let r = Arc::new(r);
+            match self.rules.iter_mut().find(|x| x.id == r.id) {
+                Some(slot) => *slot = r,
+                None => self.rules.push(r),
+            }
+        }
+        Ok(())
+    }
+
+    /// All rules, in load order.
+    pub fn rules(&self) -> &[Arc<Rule>] {
+        &self.rules
+    }
+
+    /// A rule by id.
+    pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The best rule for an event.
+    pub fn best(&self, ev: &Event) -> Option<&Arc<Rule>> {
+        let mut best: Option<&Arc<Rule>> = None;
+        for r in &self.rules {
+            if r.matcher.matches(ev) && best.is_none_or(|b| r.priority > b.priority) {
+                best = Some(r);
+            }
+        }
+        best
+    }
+
+    /// Every context pattern of every rule, for the scanner to keep nearby
+    /// lines that match one.
+    pub fn context_patterns(&self) -> RegexSet {
+        let pats: Vec<&str> = self.rules.iter().flat_map(|r| r.context.iter().map(|c| c.when.as_str())).collect();
+        // Each pattern compiled on its own when loaded; together they can
+        // only fail on size, and then no line is kept as context.
+        RegexSet::new(pats).unwrap_or_else(|_| RegexSet::empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_loads_with_unique_ids() {
+        let c = Catalog::builtin();
+        assert!(c.rules().len() >= 20);
+        let mut ids: Vec<_> = c.rules().iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate rule ids");
+        assert!(c.get("403-permission-denied").is_some());
+    }
+
+    #[test]
+    fn broken_rule_files_name_file_line_and_problem() {
+        let mut c = Catalog::builtin();
+        let e = c.add_toml("mine.toml", "[[rule]]\nid = \"x\"\ntitle = 3\n").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("mine.toml", 3), "{e}");
+        let e = c
+            .add_toml(
+                "mine.toml",
+                "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"error\"\n[rule.match]\nmessage = '(unclosed'\n",
+            )
+            .unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("regex"), "{e}");
+        let e = c.add_toml("mine.toml", "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"fatal\"\n").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        let e = c
+            .add_toml("mine.toml", "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"error\"\nactions = [\"rm-rf\"]\n")
+            .unwrap_err();
+        assert!(e.message.contains("rm-rf"), "{e}");
+    }
+
+    #[test]
+    fn user_rules_override_by_id() {
+        let mut c = Catalog::builtin();
+        let n = c.rules().len();
+        c.add_toml(
+            "mine.toml",
+            "[[rule]]\nid = \"429-rate-limit\"\ntitle = \"Ours\"\nseverity = \"info\"\n[rule.match]\nstatus = [429]\n",
+        )
+        .unwrap();
+        assert_eq!(c.rules().len(), n);
+        assert_eq!(c.get("429-rate-limit").unwrap().title, "Ours");
+    }
+}

@@ -1,0 +1,306 @@
+//! The rule file format and its validation.
+//!
+//! ```toml
+//! [[rule]]
+//! id = "403-permission-denied"
+//! title = "…"
+//! severity = "error"          # error | warning | info
+//! priority = 20               # higher wins among matching rules
+//! summary = "…"
+//! meaning = "…"
+//! fixes = ["…"]
+//! verify = "…"
+//! actions = ["auth-status"]   # ids from the action registry (ARCHITECTURE.md)
+//! [rule.match]                # every condition given must hold
+//! status = [403, "5xx", "500-599"]
+//! error_type = ["permission_error"]
+//! message = '(?i)^permission denied'
+//! platform = ["anthropic"]    # anthropic | bedrock | vertex | gateway
+//! producer = ["claude-code"]  # claude-code | python-sdk | ts-sdk | http | bedrock | vertex | unknown
+//! [[rule.causes]]
+//! text = "…"
+//! confidence = "documented"   # documented | reported | inferred
+//! [[rule.context]]
+//! when = 'SecKeychainSearchCopyNext'
+//! text = "…"
+//! [[rule.links]]
+//! title = "…"
+//! url = "https://…"
+//! [rule.samples]
+//! match = ["…"]
+//! no_match = ["…"]
+//! ```
+
+use super::{ContextNote, Matcher, Rule, RuleError, Samples};
+use crate::scan::Platform;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use toml::Spanned;
+
+/// The fix actions a rule may name. The registry with each action's effect
+/// and implementer is in ARCHITECTURE.md.
+pub const ACTIONS: &[&str] = &[
+    "explain",
+    "auth-status",
+    "login",
+    "setup-token",
+    "doctor",
+    "probe",
+    "unset-shadowing-env",
+    "move-credentials",
+    "check-base-url",
+    "aws-identity",
+    "gcloud-adc",
+    "report",
+    "suppress",
+];
+
+const PRODUCERS: &[&str] = &["claude-code", "python-sdk", "ts-sdk", "http", "bedrock", "vertex", "unknown"];
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Worth a look; often transient.
+    Warning,
+    /// The request failed and will keep failing until something changes.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// How well a cause is established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Stated in official documentation.
+    Documented,
+    /// Reported by users or maintainers.
+    Reported,
+    /// Our reading of the evidence.
+    Inferred,
+}
+
+/// A possible cause.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cause {
+    /// The cause and how to recognise it (markdown).
+    pub text: String,
+    /// How well it is established.
+    pub confidence: Confidence,
+}
+
+/// A documentation link.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// Link text.
+    pub title: String,
+    /// Address.
+    pub url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    rule: Vec<RuleDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: Spanned<String>,
+    title: String,
+    severity: Severity,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    meaning: String,
+    #[serde(default)]
+    fixes: Vec<String>,
+    #[serde(default)]
+    verify: String,
+    #[serde(default)]
+    actions: Vec<Spanned<String>>,
+    #[serde(default, rename = "match")]
+    matcher: MatchDef,
+    #[serde(default)]
+    causes: Vec<Cause>,
+    #[serde(default)]
+    context: Vec<ContextDef>,
+    #[serde(default)]
+    links: Vec<Link>,
+    #[serde(default)]
+    samples: SamplesDef,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MatchDef {
+    #[serde(default)]
+    status: Vec<Spanned<StatusDef>>,
+    #[serde(default)]
+    error_type: Vec<String>,
+    message: Option<Spanned<String>>,
+    #[serde(default)]
+    platform: Vec<Platform>,
+    #[serde(default)]
+    producer: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StatusDef {
+    Code(u16),
+    Range(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextDef {
+    when: Spanned<String>,
+    text: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SamplesDef {
+    #[serde(default, rename = "match")]
+    matching: Vec<String>,
+    #[serde(default)]
+    no_match: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "anthropic" => Ok(Platform::Anthropic),
+            "bedrock" => Ok(Platform::Bedrock),
+            "vertex" => Ok(Platform::Vertex),
+            "gateway" => Ok(Platform::Gateway),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown platform `{other}`, expected one of anthropic, bedrock, vertex, gateway"
+            ))),
+        }
+    }
+}
+
+/// Parse and validate the rules of one file.
+pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let err = |span: Option<std::ops::Range<usize>>, message: String| {
+        let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
+        RuleError { file: file.to_owned(), line, column, message }
+    };
+    let parsed: File = toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
+    let mut out = Vec::new();
+    for d in parsed.rule {
+        let id = d.id.get_ref().clone();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+            return Err(err(Some(d.id.span()), format!("rule id `{id}` must be letters, digits, `-`, `_` or `.`")));
+        }
+        let mut status = Vec::new();
+        for s in &d.matcher.status {
+            let range = match s.get_ref() {
+                StatusDef::Code(c) => Some((*c, *c)),
+                StatusDef::Range(r) => parse_range(r),
+            };
+            match range {
+                Some(r) => status.push(r),
+                None => {
+                    return Err(err(
+                        Some(s.span()),
+                        "status must be a code (403), a class (\"5xx\") or a range (\"500-599\")".into(),
+                    ))
+                }
+            }
+        }
+        let regex = |s: &Spanned<String>| {
+            Regex::new(s.get_ref()).map_err(|e| {
+                err(
+                    Some(s.span()),
+                    format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("syntax error")),
+                )
+            })
+        };
+        let message = d.matcher.message.as_ref().map(regex).transpose()?;
+        let mut context = Vec::new();
+        for c in &d.context {
+            context.push(ContextNote { when: regex(&c.when)?, text: c.text.clone() });
+        }
+        for a in &d.actions {
+            if !ACTIONS.contains(&a.get_ref().as_str()) {
+                return Err(err(
+                    Some(a.span()),
+                    format!("unknown action `{}`, expected one of {}", a.get_ref(), ACTIONS.join(", ")),
+                ));
+            }
+        }
+        for p in &d.matcher.producer {
+            if !PRODUCERS.contains(&p.get_ref().as_str()) {
+                return Err(err(
+                    Some(p.span()),
+                    format!("unknown producer `{}`, expected one of {}", p.get_ref(), PRODUCERS.join(", ")),
+                ));
+            }
+        }
+        out.push(Rule {
+            id,
+            title: d.title,
+            severity: d.severity,
+            priority: d.priority,
+            summary: d.summary,
+            meaning: d.meaning,
+            causes: d.causes,
+            context,
+            fixes: d.fixes,
+            verify: d.verify,
+            actions: d.actions.into_iter().map(Spanned::into_inner).collect(),
+            links: d.links,
+            matcher: Matcher {
+                status,
+                error_type: d.matcher.error_type,
+                message,
+                platform: d.matcher.platform,
+                producer: d.matcher.producer.into_iter().map(Spanned::into_inner).collect(),
+            },
+            samples: Samples { matching: d.samples.matching, not_matching: d.samples.no_match },
+            source: file.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+fn parse_range(r: &str) -> Option<(u16, u16)> {
+    if let Some(class) = r.strip_suffix("xx") {
+        let d: u16 = class.parse().ok().filter(|d| (1..=5).contains(d))?;
+        return Some((d * 100, d * 100 + 99));
+    }
+    let (lo, hi) = r.split_once('-')?;
+    let (lo, hi): (u16, u16) = (lo.trim().parse().ok()?, hi.trim().parse().ok()?);
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}

@@ -1,0 +1,403 @@
+//! Where an error printing starts: the recognisers.
+//!
+//! Each recogniser finds the *first token* of one way an error is printed
+//! (`API Error:`, an SDK exception line, an HTTP status line, …) and says
+//! where its body starts, who printed it and how sure that alone makes us.
+//! Bodies are read by [`super::envelope`]; whether an uncertain printing is
+//! Anthropic's is decided later from its context ([`super::attribution`]).
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// Who printed an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Producer {
+    /// The Claude Code CLI (print mode, TUI, JSON output, debug log).
+    ClaudeCode,
+    /// The Python SDK (`anthropic`).
+    PythonSdk,
+    /// The TypeScript SDK (`@anthropic-ai/sdk`).
+    TsSdk,
+    /// A raw HTTP response (curl `-i`/`-v`, proxies, dumps).
+    Http,
+    /// An AWS SDK printing a Bedrock error.
+    Bedrock,
+    /// A Google client printing a Vertex AI error.
+    Vertex,
+    /// Anything else: a bare error body in a log.
+    #[default]
+    Unknown,
+}
+
+impl Producer {
+    /// The name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Producer::ClaudeCode => "claude-code",
+            Producer::PythonSdk => "python-sdk",
+            Producer::TsSdk => "ts-sdk",
+            Producer::Http => "http",
+            Producer::Bedrock => "bedrock",
+            Producer::Vertex => "vertex",
+            Producer::Unknown => "unknown",
+        }
+    }
+}
+
+/// How the body after an anchor is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// The rest of the line (and possibly a bracketed or HTML body that
+    /// continues on following lines).
+    Rest,
+    /// Nothing after the anchor belongs to it: the anchor carries everything.
+    None,
+    /// HTTP: headers, a blank line, then the body.
+    Http,
+}
+
+/// One recognised first token.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    /// Byte offset where the finding starts (leading hints included).
+    pub start: usize,
+    /// Byte offset where the body starts.
+    pub body: usize,
+    /// How to read the body.
+    pub kind: BodyKind,
+    /// The status, when the anchor shows or implies one.
+    pub status: Option<u16>,
+    /// Whether `status` was inferred rather than shown.
+    pub inferred: bool,
+    /// Who printed it.
+    pub producer: Producer,
+    /// The anchor alone proves an Anthropic client printed it.
+    pub strong: bool,
+    /// The anchor alone proves it is someone else's error.
+    pub foreign: bool,
+    /// A message the anchor itself shows (fixed Claude Code texts).
+    pub message: Option<String>,
+    /// Hints joined by ` · ` before the anchor.
+    pub hints: Vec<String>,
+    /// A platform the anchor names (AWS/Google hints).
+    pub platform: Option<super::Platform>,
+    /// Printed as the repr of an exception (`SomeError('…')`): the body is
+    /// inside a string literal quoted with this character.
+    pub repr: Option<char>,
+}
+
+impl Anchor {
+    /// An anchor for a bare error body starting at `start`.
+    pub fn bare(start: usize) -> Self {
+        Anchor::new(start, start, None, Producer::Unknown)
+    }
+
+    fn new(start: usize, body: usize, status: Option<u16>, producer: Producer) -> Self {
+        Anchor {
+            start,
+            body,
+            kind: BodyKind::Rest,
+            status,
+            inferred: false,
+            producer,
+            strong: false,
+            foreign: false,
+            message: None,
+            hints: Vec::new(),
+            platform: None,
+            repr: None,
+        }
+    }
+}
+
+/// Words one of which every recognised printing contains. Lines without any
+/// skip the regexes entirely: this keeps the scanner near memory speed.
+static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "API Error",
+        "Error code: ",
+        "HTTP/",
+        "rror: ",
+        "rror (",
+        "Invalid API key",
+        "Credit balance is too low",
+        "issue with the selected model",
+        "has disabled Claude subscription",
+        "belongs to a disabled organization",
+        "Request too large",
+        "AccessDenied",
+        "PermissionDenied",
+        "<title>",
+        "403 Forbidden",
+        "\"error\"",
+        "'error'",
+        "\\\"error\\\"",
+        "\"Message\"",
+    ])
+    .expect("prefilter patterns are valid")
+});
+
+/// Whether a line may hold an anchor at all.
+pub fn may_match(text: &str) -> bool {
+    PREFILTER.is_match(text)
+}
+
+macro_rules! re {
+    ($name:ident, $pat:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect(stringify!($name)));
+    };
+}
+
+re!(
+    CLAUDE,
+    r"API Error(?: \([^)]*\))?: (?:(?P<s1>[1-5]\d\d)\b ?|Request rejected \((?P<s2>[1-5]\d\d)\)(?: · )?|Repeated (?P<s3>[1-5]\d\d) )"
+);
+re!(LEAD_HINTS, r"(?:^|[●⏺⎿✻✗×⚠]\s*|\s\s|^\s*)(?P<hints>[^●⏺⎿·]*?(?: · [^·]+?)*) · $");
+re!(FAILED_AUTH, r"Failed to authenticate\. $");
+re!(
+    CC_TEXT,
+    r"(?P<key>Invalid API key) · (?:Fix external API key|Please run /login)|(?P<credit>Credit balance is too low)|(?P<model>There's an issue with the selected model \([^)]*\))|(?P<oauth>Your organization has disabled Claude subscription access for Claude Code)|(?P<disabled>Your ANTHROPIC_API_KEY belongs to a disabled organization)|(?P<large>Request too large \(max \d+ ?[MGK]B\))"
+);
+re!(
+    PY,
+    r"(?P<mod>\b(?:[A-Za-z_]\w*\.)+)?(?P<cls>\b[A-Z]\w*)?(?P<repr>\(['\x22])?(?:: )?\bError code: (?P<s>[1-5]\d\d)(?: - |$|['\x22]\))"
+);
+re!(
+    STATUS_BODY,
+    r"(?P<pre>\b[A-Z]\w*Error|\b[Ee]rror\b[^:\x22'{}]{0,80}|\bAPI error\b[^:]{0,60}): (?P<s>[1-5]\d\d) (?:[1-5]\d\d )?(?P<body>[\{\[<]|status code \(no body\))"
+);
+re!(HTTP, r"^(?:< )?HTTP/(?:1\.[01]|2|3)(?:\.0)? (?P<s>[45]\d\d)\b");
+re!(
+    AWS,
+    r"\b(?:[\w]+\.)*AccessDeniedException\b(?:\)?:? ?(?:An error occurred \(AccessDeniedException\) when calling the \w+ operation: )?)"
+);
+re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) ");
+re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
+re!(FORBIDDEN, r"\b403 Forbidden\b");
+
+/// Whether a line starts a new printing by a known client (used to end a
+/// body that never closed). Anchors that only occur inside bodies, such as
+/// an HTML `<title>`, do not count.
+pub fn starts_printing(text: &str) -> bool {
+    may_match(text) && find(text).iter().any(|a| a.producer != Producer::Unknown)
+}
+
+/// Find the anchors in one line of normalised text, leftmost first, not
+/// overlapping.
+pub fn find(text: &str) -> Vec<Anchor> {
+    if !may_match(text) {
+        return Vec::new();
+    }
+    let mut found: Vec<Anchor> = Vec::new();
+    for c in CLAUDE.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let s = c.name("s1").or(c.name("s2")).or(c.name("s3")).and_then(|s| s.as_str().parse().ok());
+        let mut a = Anchor::new(m.start(), m.end(), s, Producer::ClaudeCode);
+        a.strong = true;
+        if c.name("s3").is_some() {
+            a.body = m.start() + "API Error: ".len();
+        }
+        leading_hints(text, &mut a);
+        found.push(a);
+    }
+    for c in CC_TEXT.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        // Claude Code shows no status with these texts: it is inferred from
+        // the text, which names the error exactly.
+        let status = if c.name("key").is_some() {
+            401
+        } else if c.name("credit").is_some() || c.name("disabled").is_some() {
+            400
+        } else if c.name("model").is_some() {
+            404
+        } else if c.name("oauth").is_some() {
+            403
+        } else {
+            413
+        };
+        // The message is Claude Code's whole sentence, up to its hints.
+        let mut a = Anchor::new(m.start(), m.start(), Some(status), Producer::ClaudeCode);
+        a.inferred = true;
+        a.strong = true;
+        leading_hints(text, &mut a);
+        found.push(a);
+    }
+    for c in PY.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let module = c.name("mod").map_or("", |m| m.as_str());
+        let class = c.name("cls").map_or("", |m| m.as_str());
+        // `foo: Error code: 403` is only Python's shape when the class is an
+        // exception (or absent, as `print(e)` shows it).
+        if !(class.is_empty() || class.ends_with("Error") || class.ends_with("Exception")) {
+            continue;
+        }
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        let mut a = Anchor::new(m.start(), m.end(), s, Producer::PythonSdk);
+        if m.as_str().ends_with(')') {
+            a.kind = BodyKind::None;
+        }
+        a.strong = module.contains("anthropic");
+        a.foreign = module.contains("openai");
+        a.repr = c.name("repr").and_then(|r| r.as_str().chars().nth(1));
+        found.push(a);
+    }
+    for c in STATUS_BODY.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let body = c.name("body").map_or(m.end(), |b| b.start());
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        let debug_log = text[..m.start()].contains("[ERROR]") || text[..m.start()].contains("[DEBUG]");
+        let producer = if debug_log { Producer::ClaudeCode } else { Producer::TsSdk };
+        let start = if debug_log { log_message_start(text, m.start()) } else { m.start() };
+        found.push(Anchor::new(start, body, s, producer));
+    }
+    if let Some(c) = HTTP.captures(text.trim_start()) {
+        let off = text.len() - text.trim_start().len();
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        let mut a = Anchor::new(off, text.len(), s, Producer::Http);
+        a.kind = BodyKind::Http;
+        a.message = Some(text[off + c.get(0).map_or(0, |m| m.end())..].trim().to_owned()).filter(|m| !m.is_empty());
+        found.push(a);
+    }
+    for m in AWS.find_iter(text) {
+        let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Bedrock);
+        a.inferred = true;
+        a.platform = Some(super::Platform::Bedrock);
+        found.push(a);
+    }
+    for c in GOOGLE.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Vertex);
+        a.platform = Some(super::Platform::Vertex);
+        found.push(a);
+    }
+    for c in HTML_TITLE.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        let mut a = Anchor::new(m.start(), m.start(), s, Producer::Unknown);
+        a.platform = Some(super::Platform::Gateway);
+        found.push(a);
+    }
+    for m in FORBIDDEN.find_iter(text) {
+        let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Unknown);
+        a.kind = BodyKind::None;
+        a.message = Some("Forbidden".to_owned());
+        a.platform = Some(super::Platform::Gateway);
+        found.push(a);
+    }
+    // Leftmost first; among anchors at the same place, the most specific
+    // (the one found first above) wins. Later anchors inside an earlier
+    // anchor's own line text are part of it (`API Error: 403 {… 403 Forbidden`).
+    found.sort_by_key(|a| a.start);
+    let mut kept: Vec<Anchor> = Vec::new();
+    for a in found {
+        if let Some(prev) = kept.last() {
+            if a.start < prev.body.max(prev.start + 1) || prev.kind != BodyKind::None {
+                continue;
+            }
+        }
+        kept.push(a);
+    }
+    kept
+}
+
+/// Claude Code leads some errors with hints joined by ` · `
+/// (`Please run /login · API Error: 403 …`, `AWS authentication failed · … ·
+/// API Error: 403 …`) or with `Failed to authenticate. `: the finding starts
+/// at the first hint.
+fn leading_hints(text: &str, a: &mut Anchor) {
+    let before = &text[..a.start];
+    if let Some(m) = FAILED_AUTH.find(before) {
+        a.start = m.start();
+        return;
+    }
+    if let Some(c) = LEAD_HINTS.captures(before) {
+        if let Some(h) = c.name("hints") {
+            let hints = h.as_str().trim();
+            if !hints.is_empty() {
+                a.start = h.start() + (h.as_str().len() - h.as_str().trim_start().len());
+                a.hints = hints.split(" · ").map(|s| s.trim().to_owned()).collect();
+                let first = a.hints.first().map(String::as_str).unwrap_or("");
+                if first.starts_with("AWS ") {
+                    a.platform = Some(super::Platform::Bedrock);
+                } else if first.starts_with("Google Cloud") {
+                    a.platform = Some(super::Platform::Vertex);
+                }
+            }
+        }
+    }
+}
+
+/// In a debug-log line (`2026-… [ERROR] Error in …: 403 {…}`) the finding
+/// starts at the message after the level tag.
+fn log_message_start(text: &str, anchor: usize) -> usize {
+    for tag in ["[ERROR] ", "[DEBUG] "] {
+        if let Some(p) = text[..anchor].rfind(tag) {
+            return p;
+        }
+    }
+    anchor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Anchor {
+        let mut v = find(text);
+        assert_eq!(v.len(), 1, "{text}: {v:?}");
+        v.remove(0)
+    }
+
+    #[test]
+    fn claude_code_forms() {
+        let a = one(r#"API Error: 403 {"type":"error"} · Please run /login"#);
+        assert_eq!((a.start, a.body, a.status, a.strong), (0, 15, Some(403), true));
+        let a = one("Failed to authenticate. API Error: 403 Permission denied");
+        assert_eq!(
+            (a.start, &text_at(&a, "Failed to authenticate. API Error: 403 Permission denied")[..]),
+            (0, "Permission denied")
+        );
+        let a = one("● Please run /login · API Error: 403 Permission denied");
+        assert_eq!((a.start, a.hints.clone()), ("● ".len(), vec!["Please run /login".to_owned()]));
+        let a = one("API Error: Request rejected (429) · This request would exceed the rate limit");
+        assert_eq!(a.status, Some(429));
+        let a = one("Invalid API key · Fix external API key");
+        assert_eq!((a.status, a.inferred), (Some(401), true));
+        let a = one("AWS authentication failed · enable this model · API Error: 403 {\"Message\":\"x\"}");
+        assert_eq!((a.start, a.platform), (0, Some(crate::scan::Platform::Bedrock)));
+    }
+
+    fn text_at(a: &Anchor, s: &str) -> String {
+        s[a.body..].to_owned()
+    }
+
+    #[test]
+    fn sdk_forms() {
+        let a = one("anthropic.PermissionDeniedError: Error code: 403 - {'type': 'error'}");
+        assert!(a.strong && a.producer == Producer::PythonSdk);
+        assert!(one("openai.PermissionDeniedError: Error code: 403 - {'error': {}}").foreign);
+        let a = one(r#"PermissionDeniedError("Error code: 403 - {'type': 'error'}")"#);
+        assert_eq!(a.repr, Some('"'));
+        let a = one(r#"PermissionDeniedError: 403 {"type":"error"}"#);
+        assert_eq!((a.producer, a.body), (Producer::TsSdk, 27));
+        assert_eq!(one("Error: 403 status code (no body)").status, Some(403));
+        let a = one(r#"2026-11-28T18:08:12.193Z [ERROR] API error (attempt 1/3): 403 403 {"type":"error"}"#);
+        assert_eq!((a.producer, a.start), (Producer::ClaudeCode, 25));
+    }
+
+    #[test]
+    fn lookalikes_have_no_anchor() {
+        for s in [
+            "cat: /etc/shadow: Permission denied",
+            "git@github.com: Permission denied (publickey).",
+            "PermissionError: [Errno 13] Permission denied: '/x'",
+            "error: 403 items processed",
+            "HTTP/1.1 200 OK",
+        ] {
+            assert!(find(s).is_empty(), "{s}");
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! Structural parsing of error bodies.
+//!
+//! The same error body reaches us as compact or pretty JSON, as a Python
+//! `repr()` of the parsed dict (single quotes, `None`/`True`, double quotes
+//! around strings that hold an apostrophe), as Node's `util.inspect` output
+//! (unquoted keys), or as an HTML page from a gateway. [`parse_loose`] reads
+//! all of these into one `serde_json::Value`, and [`classify`] says whose
+//! error shape it is, so matching never depends on key order, spacing or
+//! quoting.
+
+use serde_json::{Map, Value};
+
+/// Whose error shape a body has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"type":"error","error":{"type":…,"message":…},"request_id":…}`.
+    Anthropic,
+    /// `{"error":{"type":"forbidden","message":"Request not allowed"}}`: the
+    /// edge in front of the API (no wrapper, no request id).
+    Edge,
+    /// Google's `{"error":{"code":403,"message":…,"status":"PERMISSION_DENIED"}}`,
+    /// often inside a one-element array (Vertex AI).
+    Google,
+    /// AWS JSON errors: `{"Message":…}` (Bedrock).
+    Aws,
+    /// OpenAI's `{"error":{"message","type","param","code"}}`: not ours.
+    OpenAi,
+    /// GitHub's `{"message","documentation_url"}`: not ours.
+    GitHub,
+}
+
+/// What a body says about the error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// The shape, when recognised.
+    pub shape: Option<Shape>,
+    /// `error.type` (or Google's `status`).
+    pub error_type: Option<String>,
+    /// The error message, unescaped.
+    pub message: Option<String>,
+    /// `request_id`, when the body carries one.
+    pub request_id: Option<String>,
+    /// A status code carried inside the body (Google's `error.code`).
+    pub status: Option<u16>,
+}
+
+/// Classify a parsed body.
+pub fn classify(v: &Value) -> ErrorBody {
+    let v = match v {
+        Value::Array(items) if !items.is_empty() => &items[0],
+        v => v,
+    };
+    let Some(obj) = v.as_object() else {
+        return ErrorBody::default();
+    };
+    let s = |o: &Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    if let Some(err) = obj.get("error").and_then(Value::as_object) {
+        if obj.get("type").and_then(Value::as_str) == Some("error") {
+            return ErrorBody {
+                shape: Some(Shape::Anthropic),
+                error_type: s(err, "type"),
+                message: s(err, "message"),
+                request_id: s(obj, "request_id"),
+                status: None,
+            };
+        }
+        if err.contains_key("param") || (err.contains_key("code") && !err.contains_key("status")) {
+            return ErrorBody {
+                shape: Some(Shape::OpenAi),
+                error_type: s(err, "type"),
+                message: s(err, "message"),
+                ..ErrorBody::default()
+            };
+        }
+        if let Some(code) = err.get("code").and_then(Value::as_u64) {
+            return ErrorBody {
+                shape: Some(Shape::Google),
+                error_type: s(err, "status"),
+                message: s(err, "message"),
+                status: u16::try_from(code).ok(),
+                request_id: None,
+            };
+        }
+        if err.contains_key("type") || err.contains_key("message") {
+            return ErrorBody {
+                shape: Some(Shape::Edge),
+                error_type: s(err, "type"),
+                message: s(err, "message"),
+                request_id: s(obj, "request_id"),
+                status: None,
+            };
+        }
+    }
+    if obj.contains_key("documentation_url") {
+        return ErrorBody { shape: Some(Shape::GitHub), message: s(obj, "message"), ..ErrorBody::default() };
+    }
+    if let Some(m) = s(obj, "Message") {
+        return ErrorBody {
+            shape: Some(Shape::Aws),
+            message: Some(m),
+            error_type: s(obj, "__type").or_else(|| s(obj, "Code")),
+            ..ErrorBody::default()
+        };
+    }
+    ErrorBody::default()
+}
+
+/// Whether an object looks like the Anthropic envelope (used to find bare
+/// envelopes inside structured log records).
+pub fn is_anthropic_envelope(v: &Value) -> bool {
+    v.get("type").and_then(Value::as_str) == Some("error")
+        && v.get("error").and_then(|e| e.get("type")).is_some_and(Value::is_string)
+}
+
+/// The `<title>` of an HTML page, or its first `<h1>`.
+pub fn html_title(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    for (open, close) in [("<title>", "</title>"), ("<h1>", "</h1>")] {
+        if let Some(a) = lower.find(open) {
+            let start = a + open.len();
+            if let Some(len) = lower[start..].find(close) {
+                let t = body[start..start + len].trim();
+                if !t.is_empty() {
+                    return Some(t.to_owned());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Tracks whether a bracketed body (`{…}` / `[…]`) is complete as text
+/// arrives, whatever the quoting style.
+#[derive(Debug, Clone, Default)]
+pub struct Bracket {
+    depth: u32,
+    quote: Option<char>,
+    escaped: bool,
+    started: bool,
+    closed_at: Option<usize>,
+    seen: usize,
+}
+
+impl Bracket {
+    /// Feed more text; returns the byte offset (within all text fed so far)
+    /// just past the closing bracket once the body is complete.
+    pub fn push(&mut self, text: &str) -> Option<usize> {
+        if self.closed_at.is_some() {
+            return self.closed_at;
+        }
+        for (i, c) in text.char_indices() {
+            if let Some(q) = self.quote {
+                if self.escaped {
+                    self.escaped = false;
+                } else if c == '\\' {
+                    self.escaped = true;
+                } else if c == q {
+                    self.quote = None;
+                }
+                continue;
+            }
+            match c {
+                '"' | '\'' if self.started => {
+                    // A quote only opens a string where a token may start;
+                    // an apostrophe inside an unquoted JS word does not.
+                    self.quote = Some(c);
+                }
+                '{' | '[' => {
+                    self.depth += 1;
+                    self.started = true;
+                }
+                '}' | ']' if self.started => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        let end = self.seen + i + c.len_utf8();
+                        self.closed_at = Some(end);
+                        return Some(end);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.seen += text.len();
+        None
+    }
+
+    /// Whether the end of the text fed so far is inside a string literal.
+    pub fn in_string(&self) -> bool {
+        self.quote.is_some()
+    }
+}
+
+/// Parse a JSON, Python-repr or JS-inspect value at the start of `s`
+/// (leading whitespace allowed). Returns the value and the bytes consumed.
+pub fn parse_loose(s: &str) -> Option<(Value, usize)> {
+    let mut p = Parser { s: s.as_bytes(), i: 0, depth: 0 };
+    let v = p.value()?;
+    Some((v, p.i))
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    depth: u32,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn value(&mut self) -> Option<Value> {
+        self.ws();
+        // Node prints `<ref *1> Error: …` for circular objects.
+        if self.s[self.i..].starts_with(b"<ref *") {
+            while self.peek().is_some_and(|b| b != b'>') {
+                self.i += 1;
+            }
+            self.i += 1;
+            self.ws();
+        }
+        self.depth += 1;
+        if self.depth > 64 {
+            return None;
+        }
+        let v = match self.peek()? {
+            b'{' => self.object(),
+            b'[' => self.array(),
+            b'"' | b'\'' => self.string().map(Value::String),
+            b'b' if matches!(self.s.get(self.i + 1), Some(b'\'' | b'"')) => {
+                self.i += 1;
+                self.string().map(Value::String)
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => self.word(),
+        };
+        self.depth -= 1;
+        v
+    }
+
+    fn object(&mut self) -> Option<Value> {
+        self.i += 1;
+        let mut map = Map::new();
+        loop {
+            self.ws();
+            match self.peek()? {
+                b'}' => {
+                    self.i += 1;
+                    return Some(Value::Object(map));
+                }
+                b',' => {
+                    self.i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let key = match self.peek()? {
+                b'"' | b'\'' => self.string()?,
+                _ => self.ident()?,
+            };
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            let v = self.value()?;
+            map.insert(key, v);
+        }
+    }
+
+    fn array(&mut self) -> Option<Value> {
+        self.i += 1;
+        let mut items = Vec::new();
+        loop {
+            self.ws();
+            match self.peek()? {
+                b']' => {
+                    self.i += 1;
+                    return Some(Value::Array(items));
+                }
+                b',' => self.i += 1,
+                // Node abbreviates deep values as `[Object]` / `[Array]`.
+                b'O' | b'A' | b'F' if items.is_empty() => {
+                    let w = self.ident()?;
+                    self.ws();
+                    while self.peek().is_some_and(|b| b != b']') {
+                        self.i += 1;
+                    }
+                    self.i += 1;
+                    let _ = w;
+                    return Some(Value::Null);
+                }
+                _ => items.push(self.value()?),
+            }
+        }
+    }
+
+    fn ident(&mut self) -> Option<String> {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'-') {
+            self.i += 1;
+        }
+        (self.i > start).then(|| String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
+    }
+
+    fn word(&mut self) -> Option<Value> {
+        let w = self.ident()?;
+        Some(match w.as_str() {
+            "true" | "True" => Value::Bool(true),
+            "false" | "False" => Value::Bool(false),
+            "null" | "None" | "undefined" => Value::Null,
+            _ => return None,
+        })
+    }
+
+    fn number(&mut self) -> Option<Value> {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) {
+            self.i += 1;
+        }
+        let t = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+        if let Ok(n) = t.parse::<i64>() {
+            return Some(Value::from(n));
+        }
+        t.parse::<f64>().ok().map(Value::from)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let q = self.s[self.i];
+        self.i += 1;
+        let mut out: Vec<u8> = Vec::new();
+        while let Some(b) = self.peek() {
+            self.i += 1;
+            if b == q {
+                return Some(String::from_utf8_lossy(&out).into_owned());
+            }
+            if b != b'\\' {
+                out.push(b);
+                continue;
+            }
+            let e = self.peek()?;
+            self.i += 1;
+            match e {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'r' => out.push(b'\r'),
+                b'b' => out.push(0x08),
+                b'f' => out.push(0x0c),
+                b'u' => {
+                    let c = self.hex(4)?;
+                    let c = if (0xd800..0xdc00).contains(&c) && self.s[self.i..].starts_with(b"\\u") {
+                        self.i += 2;
+                        let lo = self.hex(4)?;
+                        0x10000 + ((c - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff)
+                    } else {
+                        c
+                    };
+                    let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+                    out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                b'x' => {
+                    let c = self.hex(2)?;
+                    let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+                    out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                other => out.push(other),
+            }
+        }
+        None
+    }
+
+    fn hex(&mut self, n: usize) -> Option<u32> {
+        let t = std::str::from_utf8(self.s.get(self.i..self.i + n)?).ok()?;
+        self.i += n;
+        u32::from_str_radix(t, 16).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(s: &str) -> ErrorBody {
+        classify(&parse_loose(s).expect("parses").0)
+    }
+
+    #[test]
+    fn anthropic_envelope_in_any_order_and_quoting() {
+        let want = ErrorBody {
+            shape: Some(Shape::Anthropic),
+            error_type: Some("permission_error".into()),
+            message: Some("Permission denied".into()),
+            request_id: Some("req_011CAB".into()),
+            status: None,
+        };
+        for s in [
+            r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"},"request_id":"req_011CAB"}"#,
+            r#"{"request_id":"req_011CAB","error":{"message":"Permission denied","details":{"x":[1,2]},"type":"permission_error"},"type":"error"}"#,
+            "{'type': 'error', 'error': {'type': 'permission_error', 'message': 'Permission denied'}, 'request_id': 'req_011CAB'}",
+            "{\n  \"type\": \"error\",\n  \"error\": {\n    \"type\": \"permission_error\",\n    \"message\": \"Permission denied\"\n  },\n  \"request_id\": \"req_011CAB\"\n}",
+            "{ type: 'error', error: { type: 'permission_error', message: 'Permission denied' }, request_id: 'req_011CAB' }",
+        ] {
+            assert_eq!(body(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn python_repr_apostrophes_and_none() {
+        let b = body(
+            r#"{'type': 'error', 'error': {'type': 'permission_error', 'message': "Your organization's role\nis limited", 'details': None}, 'request_id': None}"#,
+        );
+        assert_eq!(b.message.as_deref(), Some("Your organization's role\nis limited"));
+        assert_eq!(b.request_id, None);
+    }
+
+    #[test]
+    fn other_shapes() {
+        assert_eq!(body(r#"{"error":{"type":"forbidden","message":"Request not allowed"}}"#).shape, Some(Shape::Edge));
+        let g = body(r#"[{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}]"#);
+        assert_eq!(
+            (g.shape, g.status, g.error_type.as_deref()),
+            (Some(Shape::Google), Some(403), Some("PERMISSION_DENIED"))
+        );
+        assert_eq!(body(r#"{"Message":"You don't have access"}"#).shape, Some(Shape::Aws));
+        assert_eq!(
+            body(r#"{"error":{"message":"x","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#)
+                .shape,
+            Some(Shape::OpenAi)
+        );
+        assert_eq!(
+            body(r#"{"message":"Not Found","documentation_url":"https://docs.github.com"}"#).shape,
+            Some(Shape::GitHub)
+        );
+    }
+
+    #[test]
+    fn bracket_tracks_strings_of_both_quotes() {
+        let mut b = Bracket::default();
+        assert_eq!(b.push(r#"{"a":"}]'","b":{"#), None);
+        assert!(!b.in_string());
+        assert_eq!(b.push(r#""c":"x\"}"#), None);
+        assert!(b.in_string());
+        assert_eq!(b.push(r#"y"}} tail"#), Some(29));
+    }
+
+    #[test]
+    fn malformed_input_is_none_not_panic() {
+        for s in ["{", "{'a'", "{\"a\":}", "[1,", "\"\\u12", "{a b}", "", "}", "<ref *1"] {
+            let _ = parse_loose(s);
+        }
+    }
+
+    #[test]
+    fn html_title() {
+        assert_eq!(super::html_title("<html><head><title>403 Forbidden</title>").as_deref(), Some("403 Forbidden"));
+    }
+}

@@ -1,0 +1,411 @@
+//! From a complete printing to an [`Event`]: fields, producer, platform,
+//! and whether the printing alone proves it is Anthropic's.
+
+use super::anchors::Producer;
+use super::attribution::{self, Signal};
+use super::candidate::{Body, Complete};
+use super::envelope::{self, Shape};
+use super::redact::redact;
+use super::text::{Loc, Logical, Pos};
+use regex::Regex;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+/// Who refused the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// The Anthropic API or its edge.
+    #[default]
+    Anthropic,
+    /// Amazon Bedrock.
+    Bedrock,
+    /// Google Vertex AI.
+    Vertex,
+    /// A gateway, proxy or CDN in front of the API (HTML pages, bare text).
+    Gateway,
+}
+
+impl Platform {
+    /// The name used in every output format and in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Anthropic => "anthropic",
+            Platform::Bedrock => "bedrock",
+            Platform::Vertex => "vertex",
+            Platform::Gateway => "gateway",
+        }
+    }
+}
+
+/// A nearby line kept because a rule may use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextLine {
+    /// 0-based line number.
+    pub line: u32,
+    /// The line's normalised text, secrets redacted.
+    pub text: String,
+}
+
+/// One printing of an API error. Every string is redacted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Where the printing starts: its first token.
+    pub start: Pos,
+    /// Where it ends (exclusive).
+    pub end: Pos,
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// Whether `status` was inferred (from a fixed Claude Code text or the
+    /// error type) rather than shown.
+    pub status_inferred: bool,
+    /// The error type as shown (`permission_error`, `forbidden`, …).
+    pub error_type: Option<String>,
+    /// The message as shown.
+    pub message: Option<String>,
+    /// The request id, when shown.
+    pub request_id: Option<String>,
+    /// Who printed it.
+    pub producer: Producer,
+    /// Who refused the request.
+    pub platform: Platform,
+    /// Hints printed with it (` · Please run /login`).
+    pub hints: Vec<String>,
+    /// The printing's normalised text.
+    pub text: String,
+    /// Nearby lines the rules may use.
+    pub context: Vec<ContextLine>,
+}
+
+/// Record-level fields of a JSON log record (Claude Code's stream-json).
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    request_id: Option<String>,
+    status: Option<u16>,
+    error_type: Option<String>,
+    /// The record is Claude Code's own output.
+    pub claude_code: bool,
+}
+
+/// Read the fields a JSON record carries beside the error text.
+pub fn record_fields(text: &str) -> Option<Record> {
+    let t = text.trim_start();
+    if !t.starts_with('{') {
+        return None;
+    }
+    let (v, _) = envelope::parse_loose(t)?;
+    let o = v.as_object()?;
+    let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    Some(Record {
+        request_id: s("request_id").filter(|r| r.starts_with("req_")),
+        status: o.get("api_error_status").and_then(Value::as_u64).and_then(|n| u16::try_from(n).ok()),
+        error_type: s("api_error_type"),
+        claude_code: o.contains_key("session_id"),
+    })
+}
+
+/// Status codes the API documents for each error type.
+pub fn status_of_type(error_type: &str) -> Option<u16> {
+    Some(match error_type {
+        "invalid_request_error" => 400,
+        "authentication_error" => 401,
+        "billing_error" => 402,
+        "permission_error" | "forbidden" => 403,
+        "not_found_error" => 404,
+        "conflict_error" => 409,
+        "request_too_large" => 413,
+        "rate_limit_error" => 429,
+        "api_error" => 500,
+        "timeout_error" => 504,
+        "overloaded_error" => 529,
+        _ => return None,
+    })
+}
+
+/// Claude Code appends advice of its own to some messages; it is not part
+/// of the API's message.
+static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\.\s+(?:This is a server-side issue|The API is at capacity|Try again|If it persists|Please try again|Run /)",
+    )
+    .expect("advice pattern")
+});
+static REPEATED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^Repeated \d{3} (?P<what>.+?) errors\b").expect("repeated pattern"));
+static DUMP_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b(?:requestID|request[-_]id)['"]?\s*[:=]\s*['"]?(?P<id>req_[0-9A-Za-z]{8,64})"#)
+        .expect("dump id pattern")
+});
+
+/// A request id shown in a property dump or header after the printing
+/// (`requestID: 'req_…'`, `request-id: req_…`).
+pub fn dumped_request_id(text: &str) -> Option<String> {
+    DUMP_ID.captures(text).and_then(|c| c.name("id")).map(|m| m.as_str().to_owned())
+}
+
+/// Build the event of a complete printing. Returns the event and whether
+/// the printing alone proves it is Anthropic's; `None` when it is not an
+/// error we report.
+pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
+    let a = &done.anchor;
+    let own = &done.text.text[a.start.min(done.end)..done.end];
+    let mut ev = Event {
+        start: done.text.pos(done.text.loc(a.start)),
+        end: done.text.pos(done.text.loc(done.end)),
+        status: a.status,
+        status_inferred: a.inferred,
+        error_type: None,
+        message: a.message.clone(),
+        request_id: None,
+        producer: a.producer,
+        platform: a.platform.unwrap_or_default(),
+        hints: a.hints.iter().chain(&done.hints).map(|h| redact(h).into_owned()).collect(),
+        text: redact(own).into_owned(),
+        context: Vec::new(),
+    };
+    let mut strong = a.strong;
+    let mut foreign = a.foreign;
+    let mut shape = None;
+    match &done.body {
+        Body::Structured(s) => {
+            if let Some((v, _)) = envelope::parse_loose(s) {
+                let b = envelope::classify(&v);
+                shape = b.shape;
+                ev.error_type = b.error_type;
+                ev.message = b.message.or(ev.message);
+                ev.request_id = b.request_id;
+                if ev.status.is_none() {
+                    if let Some(st) = b.status {
+                        ev.status = Some(st);
+                        ev.status_inferred = false;
+                    }
+                }
+            }
+        }
+        Body::Html(h) => {
+            ev.platform = Platform::Gateway;
+            if let Some(t) = envelope::html_title(h) {
+                let t = t.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+                ev.message = Some(t.to_owned());
+            }
+        }
+        Body::Text(t) => {
+            let t = t.trim();
+            // The API's message as shown, without what Claude Code wraps
+            // around it ("Repeated 529 Overloaded errors. …", advice).
+            let msg = if let Some(c) = REPEATED.captures(t) {
+                c["what"].to_owned()
+            } else if let Some(m) = ADVICE.find(t) {
+                t[..m.start()].to_owned()
+            } else {
+                t.to_owned()
+            };
+            if matches!(msg.as_str(), "Forbidden" | "Access Denied" | "Access denied") && a.platform.is_none() {
+                ev.platform = Platform::Gateway;
+            }
+            ev.message = Some(msg);
+        }
+        Body::None => {}
+    }
+    match shape {
+        Some(Shape::Anthropic) => strong = true,
+        // The API's edge answers with exactly this; no other service does.
+        Some(Shape::Edge) => {
+            strong |=
+                ev.error_type.as_deref() == Some("forbidden") && ev.message.as_deref() == Some("Request not allowed");
+        }
+        Some(Shape::Google) => ev.platform = Platform::Vertex,
+        Some(Shape::Aws) => ev.platform = Platform::Bedrock,
+        Some(Shape::OpenAi | Shape::GitHub) => foreign = true,
+        None => {
+            // A bare body that is no error shape at all is not a finding.
+            if a.producer == Producer::Unknown && a.status.is_none() {
+                return None;
+            }
+        }
+    }
+    for (name, value) in &done.headers {
+        match name.as_str() {
+            "request-id" if value.starts_with("req_") => ev.request_id = ev.request_id.take().or(Some(value.clone())),
+            "x-amzn-errortype" => ev.platform = Platform::Bedrock,
+            "server" if value.contains("AmazonS3") => foreign = true,
+            _ => {}
+        }
+    }
+    if let Some(r) = record {
+        ev.request_id = ev.request_id.take().or(r.request_id.clone());
+        if ev.status.is_none() || ev.status_inferred {
+            if let Some(s) = r.status {
+                ev.status = Some(s);
+                ev.status_inferred = false;
+            }
+        }
+        ev.error_type = ev.error_type.take().or(r.error_type.clone());
+    }
+    if ev.status.is_none() {
+        if let Some(s) = ev.error_type.as_deref().and_then(status_of_type) {
+            ev.status = Some(s);
+            ev.status_inferred = true;
+        }
+    }
+    ev.status?;
+    match text_signal(&done) {
+        Some(Signal::Foreign) => foreign = true,
+        Some(Signal::Anthropic) => strong = true,
+        None => {}
+    }
+    if foreign {
+        return None;
+    }
+    ev.message = ev.message.map(|m| redact(&m).into_owned()).filter(|m| !m.is_empty());
+    Some((ev, strong))
+}
+
+/// Evidence inside the printing itself (its headers, its body): foreign
+/// evidence anywhere in it wins.
+fn text_signal(done: &Complete) -> Option<Signal> {
+    let own = &done.text.text[done.anchor.start.min(done.end)..done.end];
+    let mut found = None;
+    for line in own.split('\n') {
+        match attribution::signal(line) {
+            Some(Signal::Foreign) => return Some(Signal::Foreign),
+            Some(Signal::Anthropic) => found = Some(Signal::Anthropic),
+            None => {}
+        }
+    }
+    found
+}
+
+/// Whether a line opens a pretty-printed body on its own (`{`, `[`, `[{`).
+pub fn opens_body(text: &str) -> bool {
+    matches!(text.trim(), "{" | "[" | "[{")
+}
+
+/// Where a bare error body starts on a line with no anchor, if anywhere.
+pub fn bare_body_start(text: &str) -> Option<usize> {
+    let t = text.trim_start();
+    let lead = text.len() - t.len();
+    // A line that opens a pretty-printed body (`{`), or holds a whole one.
+    if opens_body(t) {
+        return Some(lead);
+    }
+    for (i, c) in text.char_indices() {
+        if c != '{' && c != '[' {
+            continue;
+        }
+        let rest = &text[i..];
+        if let Some((v, _)) = envelope::parse_loose(rest) {
+            if envelope::classify(&v).shape.is_some_and(|s| !matches!(s, Shape::OpenAi | Shape::GitHub)) {
+                return Some(i);
+            }
+        }
+        if i > 4096 {
+            break;
+        }
+    }
+    None
+}
+
+/// A JSON string literal of a log record, unescaped, as a little document
+/// of its own.
+pub struct StringDoc {
+    /// Byte span of the literal's content in the line.
+    pub span: (usize, usize),
+    /// Its lines (the unescaped text split at `\n`).
+    pub lines: Vec<Logical>,
+}
+
+/// The string literals of a JSON-ish line that hold a printing: a Claude
+/// Code stream-json record, an error report storing the text as escaped
+/// JSON, a structured log field.
+pub fn string_documents(line: &Logical) -> Vec<StringDoc> {
+    let text = &line.text;
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[') || text.contains("\\\"")) {
+        return Vec::new();
+    }
+    let mut docs = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        let mut escaped = false;
+        while j < bytes.len() {
+            if escaped {
+                escaped = false;
+            } else if bytes[j] == b'\\' {
+                escaped = true;
+            } else if bytes[j] == b'"' {
+                break;
+            }
+            j += 1;
+        }
+        let content = &text[start..j.min(text.len())];
+        if super::anchors::may_match(content) {
+            let (s, map) = unescape(content, start, &line.map);
+            let lines = split_doc(&s, &map, line);
+            if lines.iter().any(|l| !super::anchors::find(&l.text).is_empty()) {
+                docs.push(StringDoc { span: (start, j), lines });
+            }
+        }
+        i = j + 1;
+    }
+    docs
+}
+
+/// Unescape a JSON string's content; each output byte maps to the location
+/// of the source character it came from.
+fn unescape(content: &str, base: usize, map: &[Loc]) -> (String, Vec<Loc>) {
+    let mut out = String::with_capacity(content.len());
+    let mut locs = Vec::with_capacity(content.len() + 1);
+    let loc = |i: usize| map.get(base + i).copied().unwrap_or_default();
+    let mut chars = content.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let ch = if c == '\\' {
+            match chars.next() {
+                Some((_, 'n')) => '\n',
+                Some((_, 't')) => '\t',
+                Some((_, 'r')) => '\r',
+                Some((_, 'u')) => {
+                    let hex: String = (0..4).filter_map(|_| chars.next().map(|(_, h)| h)).collect();
+                    u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).unwrap_or('\u{fffd}')
+                }
+                Some((_, other)) => other,
+                None => '\\',
+            }
+        } else {
+            c
+        };
+        let before = out.len();
+        out.push(ch);
+        locs.extend(std::iter::repeat_n(loc(i), out.len() - before));
+    }
+    locs.push(loc(content.len()));
+    (out, locs)
+}
+
+fn split_doc(s: &str, map: &[Loc], line: &Logical) -> Vec<Logical> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for part in s.split('\n') {
+        let end = start + part.len();
+        let mut m = map[start..end].to_vec();
+        m.push(map.get(end).copied().unwrap_or_default());
+        out.push(Logical { text: part.trim_end_matches('\r').to_owned(), map: m, rows: line.rows.clone() });
+        start = end + 1;
+    }
+    for l in &mut out {
+        l.map.truncate(l.text.len() + 1);
+        if l.map.len() < l.text.len() + 1 {
+            let last = l.map.last().copied().unwrap_or_default();
+            l.map.resize(l.text.len() + 1, last);
+        }
+    }
+    out
+}

@@ -1,0 +1,391 @@
+//! The detection engine: bytes in, error events out. No I/O.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! bytes ─▶ physical lines ─▶ ansi (virtual rows) ─▶ wrap (logical lines)
+//!       ─▶ anchors + candidate (printings) ─▶ envelope (fields)
+//!       ─▶ attribution (is it Anthropic's?) ─▶ Event
+//! ```
+//!
+//! [`Scanner`] is push-based: feed it chunks as they arrive and it returns
+//! each event as soon as the printing is complete. It keeps only a bounded
+//! tail of state — the row being assembled, one open printing of at most
+//! [`candidate::MAX_LINES`] lines, the last [`CONTEXT_BEFORE`] lines of
+//! context and the events waiting for [`CONTEXT_AFTER`] lines of evidence —
+//! so memory does not grow with the input. It is `Clone`: a clone taken at
+//! a line boundary is a checkpoint to resume from (see [`Scanner::at_line_start`]).
+
+pub mod anchors;
+pub mod ansi;
+pub mod attribution;
+pub mod candidate;
+pub mod envelope;
+mod event;
+pub mod redact;
+pub mod text;
+pub mod wrap;
+
+pub use anchors::Producer;
+pub use event::{ContextLine, Event, Platform};
+pub use text::Pos;
+
+use attribution::Signal;
+use candidate::{Candidate, Complete, Step};
+use regex::RegexSet;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use text::{Logical, Row};
+
+/// Lines before a printing that count as "nearby": context lines the rules
+/// may use, and evidence of who printed it.
+pub const CONTEXT_BEFORE: usize = 16;
+/// Lines after a printing that count as "nearby". Only printings that need
+/// evidence wait for them; the others are reported at once.
+pub const CONTEXT_AFTER: usize = 16;
+
+/// What the scanner needs to know about its input.
+#[derive(Debug, Clone, Default)]
+pub struct ScanConfig {
+    /// Terminal width of the transcript, when known: a row exactly this wide
+    /// continues on the next row.
+    pub columns: Option<usize>,
+    /// Lines matching one of these are kept as context of nearby findings
+    /// (the rules' `[[rule.context]]` patterns).
+    pub context: Option<Arc<RegexSet>>,
+}
+
+#[derive(Debug, Clone)]
+struct Recent {
+    line: u32,
+    signal: Option<Signal>,
+    context: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    event: Event,
+    /// Distance in lines to the nearest evidence, and which.
+    evidence: Option<(u32, Signal)>,
+    after: usize,
+}
+
+/// The push-based scanner. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    config: ScanConfig,
+    line_no: u32,
+    partial: Vec<u8>,
+    asm: wrap::Assembler,
+    open: Option<Candidate>,
+    held: Vec<Held>,
+    recent: VecDeque<Recent>,
+    bytes: u64,
+}
+
+impl Scanner {
+    /// A scanner for a document starting at line 0.
+    pub fn new(config: ScanConfig) -> Self {
+        let asm = wrap::Assembler::new(config.columns);
+        Scanner {
+            config,
+            line_no: 0,
+            partial: Vec::new(),
+            asm,
+            open: None,
+            held: Vec::new(),
+            recent: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Set the terminal width (e.g. when a terminal is resized); applies to
+    /// rows not yet assembled.
+    pub fn set_columns(&mut self, columns: Option<usize>) {
+        self.config.columns = columns;
+        self.asm.columns = columns.filter(|&c| c > 0);
+    }
+
+    /// Bytes fed so far: what re-scanning cost.
+    pub fn bytes_scanned(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The 0-based number of the line the next byte belongs to.
+    pub fn line(&self) -> u32 {
+        self.line_no
+    }
+
+    /// Whether the scanner sits at a line boundary with nothing held back
+    /// that a later line could change, other than what the state carries:
+    /// a clone taken here is a valid checkpoint.
+    pub fn at_line_start(&self) -> bool {
+        self.partial.is_empty()
+    }
+
+    /// Feed a chunk; complete events are appended to `out`.
+    pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<Event>) {
+        self.bytes += chunk.len() as u64;
+        while let Some(nl) = memchr::memchr(b'\n', chunk) {
+            if self.partial.is_empty() {
+                self.physical(&chunk[..nl], out);
+            } else {
+                let room = ansi::MAX_LINE_BYTES.saturating_sub(self.partial.len());
+                self.partial.extend_from_slice(&chunk[..nl.min(room)]);
+                let line = std::mem::take(&mut self.partial);
+                self.physical(&line, out);
+            }
+            chunk = &chunk[nl + 1..];
+        }
+        if !chunk.is_empty() {
+            // Beyond the cap the rest of a line is not examined, so memory
+            // stays bounded on a file with no newlines at all.
+            let room = ansi::MAX_LINE_BYTES.saturating_sub(self.partial.len());
+            self.partial.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+    }
+
+    /// End of input: complete everything and append the remaining events.
+    pub fn finish(mut self, out: &mut Vec<Event>) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.physical(&line, out);
+        }
+        let mut lines = Vec::new();
+        self.asm.finish(&mut lines);
+        for l in lines {
+            self.logical(l, out);
+        }
+        if let Some(c) = self.open.take() {
+            let done = c.finish();
+            self.complete(done, out);
+        }
+        for h in std::mem::take(&mut self.held) {
+            resolve(h, out);
+        }
+    }
+
+    /// What `finish` would report now, without ending the input: for a live
+    /// document (a terminal) whose last printing has no successor yet.
+    pub fn pending(&self) -> Vec<Event> {
+        let mut out = Vec::new();
+        self.clone().finish(&mut out);
+        out
+    }
+
+    fn physical(&mut self, line: &[u8], out: &mut Vec<Event>) {
+        let number = self.line_no;
+        self.line_no += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = &line[..line.len().min(ansi::MAX_LINE_BYTES)];
+        if self.skippable(line) {
+            return;
+        }
+        let raw: Arc<[u8]> = Arc::from(line);
+        let mut logicals = Vec::new();
+        for norm in ansi::normalise(line) {
+            let row = Arc::new(Row { number, raw: raw.clone(), norm });
+            self.asm.push(row, &mut logicals);
+        }
+        for l in logicals {
+            self.logical(l, out);
+        }
+    }
+
+    /// The hot path: a plain line with nothing to recognise, no evidence, no
+    /// context, while nothing is open, needs no further work.
+    fn skippable(&self, line: &[u8]) -> bool {
+        if self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() {
+            return false;
+        }
+        if self.config.columns.is_some_and(|c| line.len() >= c) {
+            return false;
+        }
+        if line.iter().any(|&b| b < 0x20 || b == 0x7f) {
+            return false;
+        }
+        let Ok(text) = std::str::from_utf8(line) else {
+            return false;
+        };
+        let t = text.trim_start();
+        if t.starts_with(['⎿', '●', '⏺', '─', '━', '═']) || event::opens_body(t) {
+            return false;
+        }
+        !anchors::may_match(text)
+            && attribution::signal(text).is_none()
+            && !self.config.context.as_ref().is_some_and(|c| c.is_match(text))
+    }
+
+    fn logical(&mut self, line: Logical, out: &mut Vec<Event>) {
+        let mut pending = Some(line);
+        if let Some(open) = self.open.take() {
+            let l = pending.as_ref().expect("line present");
+            match open.feed(l) {
+                Step::More(c) => {
+                    self.open = Some(c);
+                    pending = None;
+                }
+                Step::Done(done, consumed) => {
+                    self.complete(done, out);
+                    if consumed {
+                        pending = None;
+                    }
+                }
+            }
+        }
+        let Some(line) = pending else {
+            return;
+        };
+        self.after_context(&line, out);
+        if anchors::may_match(&line.text) {
+            self.recognise(&line, out);
+        } else if event::opens_body(&line.text) {
+            self.bare_envelope(&line, out);
+        }
+        self.remember(&line);
+    }
+
+    /// Record a line as "before" context of later printings.
+    fn remember(&mut self, line: &Logical) {
+        let signal = attribution::signal(&line.text);
+        let context = self
+            .config
+            .context
+            .as_ref()
+            .filter(|c| c.is_match(&line.text))
+            .map(|_| redact::redact(line.text.trim()).into_owned());
+        if signal.is_none() && context.is_none() {
+            return;
+        }
+        if self.recent.len() == CONTEXT_BEFORE {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(Recent { line: line.first_line(), signal, context });
+    }
+
+    /// Give a line to the events waiting for evidence after them.
+    fn after_context(&mut self, line: &Logical, out: &mut Vec<Event>) {
+        if self.held.is_empty() {
+            return;
+        }
+        let signal = attribution::signal(&line.text);
+        let context = self.config.context.as_ref().is_some_and(|c| c.is_match(&line.text));
+        let request_id = event::dumped_request_id(&line.text);
+        let mut still = Vec::new();
+        for mut h in std::mem::take(&mut self.held) {
+            h.after += 1;
+            let distance = line.first_line().saturating_sub(h.event.end.line);
+            if let Some(s) = signal {
+                if h.evidence.is_none_or(|(d, _)| distance < d) {
+                    h.evidence = Some((distance, s));
+                }
+            }
+            if context {
+                h.event
+                    .context
+                    .push(ContextLine { line: line.first_line(), text: redact::redact(line.text.trim()).into_owned() });
+            }
+            if h.event.request_id.is_none() {
+                h.event.request_id.clone_from(&request_id);
+            }
+            if h.after >= CONTEXT_AFTER {
+                resolve(h, out);
+            } else {
+                still.push(h);
+            }
+        }
+        self.held = still;
+    }
+
+    fn recognise(&mut self, line: &Logical, out: &mut Vec<Event>) {
+        let inner = event::string_documents(line);
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        let record = if inner.is_empty() { None } else { event::record_fields(&line.text) };
+        for doc in &inner {
+            covered.push(doc.span);
+            for sub in &doc.lines {
+                let found = anchors::find(&sub.text);
+                for (i, a) in found.iter().enumerate() {
+                    let limit = found.get(i + 1).map_or(sub.text.len(), |n| n.start);
+                    if let Step::Done(mut done, _) = candidate::start(sub, a.clone(), limit, false) {
+                        done.anchor.strong |= record.as_ref().is_some_and(|r| r.claude_code);
+                        if let Some(ev) = self.event(done, record.as_ref()) {
+                            self.emit(ev, out);
+                        }
+                    }
+                }
+            }
+        }
+        let found: Vec<_> = anchors::find(&line.text)
+            .into_iter()
+            .filter(|a| !covered.iter().any(|&(s, e)| (s..e).contains(&a.start) || (s..=e).contains(&a.body)))
+            .collect();
+        if found.is_empty() && covered.is_empty() {
+            self.bare_envelope(line, out);
+            return;
+        }
+        for (i, a) in found.iter().enumerate() {
+            let limit = found.get(i + 1).map_or(line.text.len(), |n| n.start);
+            let last = i + 1 == found.len();
+            match candidate::start(line, a.clone(), limit, last) {
+                Step::Done(done, _) => self.complete(done, out),
+                Step::More(c) => self.open = Some(c),
+            }
+        }
+    }
+
+    /// A JSON body on a line of its own (or opening a pretty-printed one):
+    /// a log field, an SSE `data:` line, `curl | jq` output.
+    fn bare_envelope(&mut self, line: &Logical, out: &mut Vec<Event>) {
+        let Some(start) = event::bare_body_start(&line.text) else {
+            return;
+        };
+        let mut a = anchors::Anchor::bare(start);
+        a.producer = Producer::Unknown;
+        match candidate::start(line, a, line.text.len(), true) {
+            Step::Done(done, _) => self.complete(done, out),
+            Step::More(c) => self.open = Some(c),
+        }
+    }
+
+    fn complete(&mut self, done: Complete, out: &mut Vec<Event>) {
+        if let Some(ev) = self.event(done, None) {
+            self.emit(ev, out);
+        }
+    }
+
+    /// Turn a complete printing into an event; `None` when it is not an
+    /// error we report (someone else's, or no error at all).
+    fn event(&self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
+        let (mut ev, strong) = event::build(done, record)?;
+        for r in &self.recent {
+            if let Some(text) = &r.context {
+                if ev.start.line.saturating_sub(r.line) as usize <= CONTEXT_BEFORE {
+                    ev.context.push(ContextLine { line: r.line, text: text.clone() });
+                }
+            }
+        }
+        Some((ev, strong))
+    }
+
+    fn emit(&mut self, (ev, strong): (Event, bool), out: &mut Vec<Event>) {
+        if strong {
+            out.push(ev);
+            return;
+        }
+        // Evidence before it: the nearest line that says whose it is.
+        let evidence = self
+            .recent
+            .iter()
+            .rev()
+            .filter_map(|r| r.signal.map(|s| (ev.start.line.saturating_sub(r.line), s)))
+            .find(|&(d, _)| d as usize <= CONTEXT_BEFORE);
+        self.held.push(Held { event: ev, evidence, after: 0 });
+    }
+}
+
+fn resolve(h: Held, out: &mut Vec<Event>) {
+    if let Some((_, Signal::Anthropic)) = h.evidence {
+        out.push(h.event);
+    }
+}
