@@ -11,6 +11,7 @@
 //!   sit on top and are the only parts that read files or talk to anyone.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod rules;
 pub mod scan;
 

@@ -12,7 +12,7 @@
 
 mod schema;
 
-pub use schema::{Cause, Confidence, Link, Severity};
+pub use schema::{error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, ACTIONS};
 
 use crate::scan::{Event, Platform};
 use regex::{Regex, RegexSet};
@@ -155,6 +155,18 @@ impl Catalog {
     /// Add (or replace, by id) the `[[rule]]` tables of a TOML text.
     pub fn add_toml(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
         let rules = schema::parse(file, text)?;
+        self.add(rules);
+        Ok(())
+    }
+
+    /// Add (or replace, by id) rule tables already read from `text`.
+    pub fn add_defs(&mut self, file: &str, text: &str, defs: Vec<RuleDef>) -> Result<(), RuleError> {
+        let rules = schema::build(file, text, defs)?;
+        self.add(rules);
+        Ok(())
+    }
+
+    fn add(&mut self, rules: Vec<Rule>) {
         for r in rules {
             let r = Arc::new(r);
             match self.rules.iter_mut().find(|x| x.id == r.id) {
@@ -162,7 +174,6 @@ impl Catalog {
                 None => self.rules.push(r),
             }
         }
-        Ok(())
     }
 
     /// All rules, in load order.

@@ -119,9 +119,10 @@ struct File {
     rule: Vec<RuleDef>,
 }
 
+/// One `[[rule]]` table as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RuleDef {
+pub struct RuleDef {
     id: Spanned<String>,
     title: String,
     severity: Severity,
@@ -203,13 +204,21 @@ impl<'de> Deserialize<'de> for Platform {
 
 /// Parse and validate the rules of one file.
 pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
-    let err = |span: Option<std::ops::Range<usize>>, message: String| {
-        let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
-        RuleError { file: file.to_owned(), line, column, message }
-    };
-    let parsed: File = toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
+    let parsed: File = toml::from_str(text).map_err(|e| error_at(file, text, e.span(), e.message().to_owned()))?;
+    build(file, text, parsed.rule)
+}
+
+/// A [`RuleError`] at a byte span of `text`.
+pub fn error_at(file: &str, text: &str, span: Option<std::ops::Range<usize>>, message: String) -> RuleError {
+    let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
+    RuleError { file: file.to_owned(), line, column, message }
+}
+
+/// Validate rule tables read from `text` (for positions in errors).
+pub fn build(file: &str, text: &str, defs: Vec<RuleDef>) -> Result<Vec<Rule>, RuleError> {
+    let err = |span: Option<std::ops::Range<usize>>, message: String| error_at(file, text, span, message);
     let mut out = Vec::new();
-    for d in parsed.rule {
+    for d in defs {
         let id = d.id.get_ref().clone();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
             return Err(err(Some(d.id.span()), format!("rule id `{id}` must be letters, digits, `-`, `_` or `.`")));

@@ -324,6 +324,11 @@ impl Candidate {
         }
     }
 
+    /// Bytes of text read so far.
+    pub fn text_len(&self) -> usize {
+        self.done.text.text.len()
+    }
+
     fn push_line(&mut self, line: &Logical) {
         self.done.text.push_logical(line, "\n");
         self.done.end = self.done.text.text.len();

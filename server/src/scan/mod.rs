@@ -111,6 +111,16 @@ impl Scanner {
         self.bytes
     }
 
+    /// Bytes of input text the scanner holds right now (the partial line,
+    /// the row being assembled, the open printing, the events waiting for
+    /// evidence): bounded whatever the input.
+    pub fn retained_bytes(&self) -> usize {
+        self.partial.len()
+            + self.asm.pending_bytes()
+            + self.open.as_ref().map_or(0, Candidate::text_len)
+            + self.held.iter().map(|h| h.event.text.len()).sum::<usize>()
+    }
+
     /// The 0-based number of the line the next byte belongs to.
     pub fn line(&self) -> u32 {
         self.line_no

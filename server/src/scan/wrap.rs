@@ -82,7 +82,13 @@ impl Assembler {
                     p.last_width = width;
                     p.max_width = p.max_width.max(width);
                     p.rows += 1;
-                    self.pending = Some(p);
+                    // A row short of the edge ends the line, unless it is
+                    // part of a TUI block that may go on.
+                    if p.block.is_none() && !self.hard_full(width) {
+                        out.push(p.line);
+                    } else {
+                        self.pending = Some(p);
+                    }
                     return;
                 }
             }
@@ -95,6 +101,11 @@ impl Assembler {
         }
         self.pending =
             Some(Pending { line: Logical::from_row(row), block, last_width: width, max_width: width, rows: 1 });
+    }
+
+    /// Bytes of text held in the line being assembled.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending.as_ref().map_or(0, |p| p.line.text.len())
     }
 
     /// Whether a row may still be continued by the next one.
