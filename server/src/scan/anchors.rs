@@ -115,35 +115,109 @@ impl Anchor {
 
 /// Words one of which every recognised printing contains. Lines without any
 /// skip the regexes entirely: this keeps the scanner near memory speed.
-static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "API Error",
-        "Error code: ",
-        "HTTP/",
-        "rror: ",
-        "rror (",
-        "Invalid API key",
-        "Credit balance is too low",
-        "issue with the selected model",
-        "has disabled Claude subscription",
-        "belongs to a disabled organization",
-        "Request too large",
-        "AccessDenied",
-        "PermissionDenied",
-        "<title>",
-        "403 Forbidden",
-        "\"error\"",
-        "'error'",
-        "\\\"error\\\"",
-        "\"Message\"",
-    ])
-    .expect("prefilter patterns are valid")
-});
+static PREFILTER: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(KEYWORDS).expect("prefilter patterns are valid"));
+
+const KEYWORDS: &[&str] = &[
+    "API Error",
+    "Error code: ",
+    "HTTP/",
+    "rror: ",
+    "rror (",
+    "Invalid API key",
+    "Credit balance is too low",
+    "issue with the selected model",
+    "has disabled Claude subscription",
+    "belongs to a disabled organization",
+    "Request too large",
+    "AccessDenied",
+    "PermissionDenied",
+    "<title>",
+    "403 Forbidden",
+    "\"error\"",
+    "'error'",
+    "\\\"error\\\"",
+    "\"Message\"",
+];
 
 /// Whether a line may hold an anchor at all.
 pub fn may_match(text: &str) -> bool {
     PREFILTER.is_match(text)
 }
+
+/// The same question on a raw physical line, also true where terminal
+/// sequences or TUI marks could hide or split a keyword: such a line must be
+/// normalised before anyone can tell.
+pub fn may_match_raw(line: &[u8]) -> bool {
+    memchr::memchr2(0x1b, 0x08, line).is_some() || HOT.find(line).is_some()
+}
+
+/// In a run of complete lines, the start of the first line that may matter:
+/// one that [`may_match_raw`], or one that opens a pretty-printed body
+/// ([`super::event::opens_body_raw`]).
+pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
+    if let Some(first) = lines.split(|&b| b == b'\n').next() {
+        if super::event::opens_body_raw(first) {
+            return Some(0);
+        }
+    }
+    let esc = memchr::memchr2(0x1b, 0x08, lines);
+    let word = HOT.find(lines).map(|(at, pattern)| {
+        // Openers are matched with the newline before them.
+        if pattern >= KEYWORDS.len() + MARKS.len() && lines[at] == b'\n' {
+            at + 1
+        } else {
+            at
+        }
+    });
+    let at = match (esc, word) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    Some(memchr::memrchr(b'\n', &lines[..at]).map_or(0, |i| i + 1))
+}
+
+/// TUI marks: the rows after them may be Claude Code's own wrap.
+const MARKS: &[&str] = &["⎿", "●", "⏺", "─", "━", "═"];
+
+/// A line that is only `{`, `[` or `[{` (indented or not), with the byte
+/// before it: the way a pretty-printed body starts, as a whole-line pattern.
+static OPENERS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+    let mut v = Vec::new();
+    for lead in ["\n", " ", "\t"] {
+        for opener in ["{", "[", "[{"] {
+            for end in ["\n", "\r\n"] {
+                v.push(format!("{lead}{opener}{end}").into_bytes());
+            }
+        }
+    }
+    v
+});
+
+/// Every keyword, mark and opener, searched with SIMD (Teddy) where the CPU
+/// allows it: this search is the scanner's hot path.
+enum Hot {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Hot {
+    fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
+        match self {
+            Hot::Packed(s) => s.find(hay).map(|m| (m.start(), m.pattern().as_usize())),
+            Hot::Automaton(a) => a.find(hay).map(|m| (m.start(), m.pattern().as_usize())),
+        }
+    }
+}
+
+static HOT: LazyLock<Hot> = LazyLock::new(|| {
+    let mut pats: Vec<Vec<u8>> = KEYWORDS.iter().chain(MARKS).map(|k| k.as_bytes().to_vec()).collect();
+    pats.extend(OPENERS.iter().cloned());
+    match aho_corasick::packed::Config::new().builder().extend(&pats).build() {
+        Some(s) => Hot::Packed(s),
+        None => Hot::Automaton(AhoCorasick::new(&pats).expect("hot patterns are valid")),
+    }
+});
 
 macro_rules! re {
     ($name:ident, $pat:expr) => {

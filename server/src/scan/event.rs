@@ -279,7 +279,15 @@ fn text_signal(done: &Complete) -> Option<Signal> {
 
 /// Whether a line opens a pretty-printed body on its own (`{`, `[`, `[{`).
 pub fn opens_body(text: &str) -> bool {
-    matches!(text.trim(), "{" | "[" | "[{")
+    opens_body_raw(text.as_bytes())
+}
+
+/// [`opens_body`] on a raw physical line: exactly `{`, `[` or `[{` after
+/// spaces or tabs (the whole-line patterns the hot path searches for).
+pub fn opens_body_raw(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
+    matches!(&line[start..], b"{" | b"[" | b"[{")
 }
 
 /// Where a bare error body starts on a line with no anchor, if anywhere.

@@ -55,11 +55,38 @@ pub struct ScanConfig {
     pub context: Option<Arc<RegexSet>>,
 }
 
-#[derive(Debug, Clone)]
+/// The last physical lines, kept raw (in recycled buffers) so that the hot
+/// path only copies bytes; they are normalised and examined only when a
+/// printing needs its context.
+#[derive(Debug, Clone, Default)]
 struct Recent {
-    line: u32,
-    signal: Option<Signal>,
-    context: Option<String>,
+    lines: VecDeque<(u32, Vec<u8>)>,
+}
+
+/// Context lines longer than this are cut: context is for people to read.
+const MAX_CONTEXT_LINE: usize = 4096;
+
+impl Recent {
+    fn push(&mut self, number: u32, line: &[u8]) {
+        // Enough lines to still hold the context before a printing that
+        // took the most lines a printing may take.
+        let mut buf = if self.lines.len() == CONTEXT_BEFORE + candidate::MAX_LINES {
+            self.lines.pop_front().map(|(_, b)| b).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        buf.clear();
+        buf.extend_from_slice(&line[..line.len().min(MAX_CONTEXT_LINE)]);
+        self.lines.push_back((number, buf));
+    }
+
+    /// The normalised text of the kept lines before `line`, nearest last.
+    fn before(&self, line: u32) -> impl DoubleEndedIterator<Item = (u32, String)> + '_ {
+        self.lines.iter().filter(move |(n, _)| *n < line && line - n <= CONTEXT_BEFORE as u32).map(|(n, raw)| {
+            let text: Vec<String> = ansi::normalise(raw).into_iter().map(|r| r.text).collect();
+            (*n, text.join(" "))
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +106,7 @@ pub struct Scanner {
     asm: wrap::Assembler,
     open: Option<Candidate>,
     held: Vec<Held>,
-    recent: VecDeque<Recent>,
+    recent: Recent,
     bytes: u64,
 }
 
@@ -94,7 +121,7 @@ impl Scanner {
             asm,
             open: None,
             held: Vec::new(),
-            recent: VecDeque::new(),
+            recent: Recent::default(),
             bytes: 0,
         }
     }
@@ -136,23 +163,83 @@ impl Scanner {
     /// Feed a chunk; complete events are appended to `out`.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<Event>) {
         self.bytes += chunk.len() as u64;
-        while let Some(nl) = memchr::memchr(b'\n', chunk) {
-            if self.partial.is_empty() {
-                self.physical(&chunk[..nl], out);
-            } else {
-                let room = ansi::MAX_LINE_BYTES.saturating_sub(self.partial.len());
-                self.partial.extend_from_slice(&chunk[..nl.min(room)]);
-                let line = std::mem::take(&mut self.partial);
-                self.physical(&line, out);
-            }
+        if !self.partial.is_empty() {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                self.keep_partial(chunk);
+                return;
+            };
+            self.keep_partial(&chunk[..nl]);
+            let line = std::mem::take(&mut self.partial);
+            self.physical(&line, out);
             chunk = &chunk[nl + 1..];
         }
-        if !chunk.is_empty() {
-            // Beyond the cap the rest of a line is not examined, so memory
-            // stays bounded on a file with no newlines at all.
-            let room = ansi::MAX_LINE_BYTES.saturating_sub(self.partial.len());
-            self.partial.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                self.lines(&chunk[..=last], out);
+                self.keep_partial(&chunk[last + 1..]);
+            }
+            None => self.keep_partial(chunk),
         }
+    }
+
+    /// Beyond the cap the rest of a line is not examined, so memory stays
+    /// bounded on a file with no newlines at all.
+    fn keep_partial(&mut self, bytes: &[u8]) {
+        let room = ansi::MAX_LINE_BYTES.saturating_sub(self.partial.len());
+        self.partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    /// Complete lines (`body` ends with `\n`). While nothing is open, the
+    /// scanner jumps from one line that may matter to the next with one
+    /// automaton pass over the chunk, and only counts the lines between:
+    /// this is what keeps it near memory speed.
+    fn lines(&mut self, mut body: &[u8], out: &mut Vec<Event>) {
+        while !body.is_empty() {
+            let busy =
+                self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() || self.config.columns.is_some();
+            let start = if busy {
+                0
+            } else {
+                match anchors::next_hot_line(body) {
+                    Some(start) => start,
+                    None => {
+                        self.skip(body);
+                        return;
+                    }
+                }
+            };
+            self.skip(&body[..start]);
+            body = &body[start..];
+            let nl = memchr::memchr(b'\n', body).unwrap_or(body.len());
+            self.physical(&body[..nl], out);
+            body = &body[(nl + 1).min(body.len())..];
+        }
+    }
+
+    /// Lines that cannot matter: count them, and keep the last ones as
+    /// possible context.
+    fn skip(&mut self, region: &[u8]) {
+        if region.is_empty() {
+            return;
+        }
+        let n = memchr::memchr_iter(b'\n', region).count() as u32;
+        let keep = (n as usize).min(CONTEXT_BEFORE + candidate::MAX_LINES);
+        let mut starts = Vec::with_capacity(keep);
+        let mut end = region.len() - 1; // the final `\n`
+        for _ in 0..keep {
+            let start = memchr::memrchr(b'\n', &region[..end]).map_or(0, |i| i + 1);
+            starts.push((start, end));
+            if start == 0 {
+                break;
+            }
+            end = start - 1;
+        }
+        let first = self.line_no + n - starts.len() as u32;
+        for (i, &(a, b)) in starts.iter().rev().enumerate() {
+            let line = &region[a..b];
+            self.recent.push(first + i as u32, line.strip_suffix(b"\r").unwrap_or(line));
+        }
+        self.line_no += n;
     }
 
     /// End of input: complete everything and append the remaining events.
@@ -188,7 +275,9 @@ impl Scanner {
         self.line_no += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = &line[..line.len().min(ansi::MAX_LINE_BYTES)];
-        if self.skippable(line) {
+        let skip = self.skippable(line);
+        self.recent.push(number, line);
+        if skip {
             return;
         }
         let raw: Arc<[u8]> = Arc::from(line);
@@ -202,8 +291,8 @@ impl Scanner {
         }
     }
 
-    /// The hot path: a plain line with nothing to recognise, no evidence, no
-    /// context, while nothing is open, needs no further work.
+    /// The hot path: a line with nothing a recogniser could start on, while
+    /// nothing is open, needs no further work. One automaton pass decides.
     fn skippable(&self, line: &[u8]) -> bool {
         if self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() {
             return false;
@@ -211,19 +300,7 @@ impl Scanner {
         if self.config.columns.is_some_and(|c| line.len() >= c) {
             return false;
         }
-        if line.iter().any(|&b| b < 0x20 || b == 0x7f) {
-            return false;
-        }
-        let Ok(text) = std::str::from_utf8(line) else {
-            return false;
-        };
-        let t = text.trim_start();
-        if t.starts_with(['⎿', '●', '⏺', '─', '━', '═']) || event::opens_body(t) {
-            return false;
-        }
-        !anchors::may_match(text)
-            && attribution::signal(text).is_none()
-            && !self.config.context.as_ref().is_some_and(|c| c.is_match(text))
+        !anchors::may_match_raw(line) && !event::opens_body_raw(line)
     }
 
     fn logical(&mut self, line: Logical, out: &mut Vec<Event>) {
@@ -252,25 +329,6 @@ impl Scanner {
         } else if event::opens_body(&line.text) {
             self.bare_envelope(&line, out);
         }
-        self.remember(&line);
-    }
-
-    /// Record a line as "before" context of later printings.
-    fn remember(&mut self, line: &Logical) {
-        let signal = attribution::signal(&line.text);
-        let context = self
-            .config
-            .context
-            .as_ref()
-            .filter(|c| c.is_match(&line.text))
-            .map(|_| redact::redact(line.text.trim()).into_owned());
-        if signal.is_none() && context.is_none() {
-            return;
-        }
-        if self.recent.len() == CONTEXT_BEFORE {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(Recent { line: line.first_line(), signal, context });
     }
 
     /// Give a line to the events waiting for evidence after them.
@@ -368,10 +426,10 @@ impl Scanner {
     /// error we report (someone else's, or no error at all).
     fn event(&self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
         let (mut ev, strong) = event::build(done, record)?;
-        for r in &self.recent {
-            if let Some(text) = &r.context {
-                if ev.start.line.saturating_sub(r.line) as usize <= CONTEXT_BEFORE {
-                    ev.context.push(ContextLine { line: r.line, text: text.clone() });
+        if let Some(set) = &self.config.context {
+            for (line, text) in self.recent.before(ev.start.line) {
+                if set.is_match(&text) {
+                    ev.context.push(ContextLine { line, text: redact::redact(text.trim()).into_owned() });
                 }
             }
         }
@@ -386,10 +444,9 @@ impl Scanner {
         // Evidence before it: the nearest line that says whose it is.
         let evidence = self
             .recent
-            .iter()
+            .before(ev.start.line)
             .rev()
-            .filter_map(|r| r.signal.map(|s| (ev.start.line.saturating_sub(r.line), s)))
-            .find(|&(d, _)| d as usize <= CONTEXT_BEFORE);
+            .find_map(|(line, text)| attribution::signal(&text).map(|s| (ev.start.line - line, s)));
         self.held.push(Held { event: ev, evidence, after: 0 });
     }
 }
