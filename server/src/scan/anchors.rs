@@ -154,7 +154,7 @@ pub fn may_match_raw(line: &[u8]) -> bool {
 
 /// In a run of complete lines, the start of the first line that may matter:
 /// one that [`may_match_raw`], or one that opens a pretty-printed body
-/// ([`super::event::opens_body_raw`]).
+/// (a line that is only `{`, `[` or `[{`).
 pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
     if let Some(first) = lines.split(|&b| b == b'\n').next() {
         if super::event::opens_body_raw(first) {
