@@ -1,23 +1,31 @@
-//! Command-line faces of the binary. Only this layer does I/O.
+//! Command-line faces of the binary. Only this layer (and, later, the
+//! language server and the doctor) does I/O.
 
-mod output;
+mod explain;
+mod report;
 mod scan;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Exit statuses, the contract for CI.
+/// Exit statuses: the contract for CI.
 pub mod exit {
-    /// Nothing found.
+    /// Nothing at or above `--fail-on`.
     pub const CLEAN: u8 = 0;
-    /// Findings.
+    /// Findings at or above `--fail-on`.
     pub const FOUND: u8 = 1;
     /// Usage or I/O error (wins over findings).
     pub const ERROR: u8 = 2;
 }
 
 #[derive(Parser)]
-#[command(name = "errsig", version, about = "Recognise Anthropic API errors in logs and terminal transcripts", long_about = None)]
+#[command(
+    name = "errsig",
+    version,
+    about = "Recognise Anthropic API errors in logs and terminal transcripts, explain them, fix them",
+    after_help = "Exit status: 0 nothing found (at or above --fail-on), 1 findings, 2 usage or I/O error.\n\
+                  Configuration: the first .errsig.toml in the current directory or its parents."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,6 +35,10 @@ struct Cli {
 enum Command {
     /// Scan files, directories or standard input for API errors.
     Scan(scan::Args),
+    /// List the rule catalog: id, severity, title.
+    Rules(explain::RulesArgs),
+    /// Print the full explanation of a rule (RULE_ID) or of the finding at FILE:LINE, as markdown.
+    Explain(explain::ExplainArgs),
 }
 
 /// Parse the command line and run.
@@ -41,6 +53,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Rules(args) => explain::rules(args),
+        Command::Explain(args) => explain::explain(args),
     };
     ExitCode::from(code)
 }

@@ -1,12 +1,13 @@
 //! `errsig scan`: files, directories and standard input.
 
 use super::exit;
-use super::output::JsonFinding;
+use super::report::{self, Format, Item, Reporter, Stats};
 use anyhow::{Context, Result};
 use errsig::config::{self, Config};
-use errsig::rules::Catalog;
+use errsig::rules::{Catalog, Severity};
 use errsig::{Engine, Finding};
-use std::io::{self, BufWriter, Read, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +16,8 @@ use std::sync::Arc;
 const CHUNK: usize = 64 * 1024;
 /// How much of a file is sampled to infer a transcript's terminal width.
 const SAMPLE: usize = 1024 * 1024;
+/// Scans of at least this many bytes of named files show a progress bar.
+const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,7 +26,7 @@ pub struct Args {
     /// always scanned.
     paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
+    #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// More rules (TOML), extending or overriding the built-in catalog.
     #[arg(long, value_name = "FILE")]
@@ -31,83 +34,136 @@ pub struct Args {
     /// Terminal width of a captured transcript (inferred for files when absent).
     #[arg(long, value_name = "N")]
     columns: Option<usize>,
+    /// When to colour the human format.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+    /// The lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
     /// Walk directories without honouring ignore files.
     #[arg(long)]
     no_ignore: bool,
+    /// Copy standard input to standard output unchanged (findings go to
+    /// standard error), so errsig can sit in the middle of a pipeline.
+    #[arg(long)]
+    tee: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    /// JSON Lines, one finding a line.
-    Json,
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
-/// What every scan of this run shares.
-struct Ctx {
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn threshold(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+/// What every file of this run shares.
+struct Run {
     catalog: Arc<Catalog>,
     config: Config,
     /// The directory of `.errsig.toml`: suppression paths are relative to it.
     root: Option<PathBuf>,
     columns: Option<usize>,
+    reporter: Box<dyn Reporter>,
+    stats: Stats,
+    fail_on: Severity,
+    failing: bool,
+    progress: Option<ProgressBar>,
+    tee: Option<io::Stdout>,
 }
 
 /// The first `.errsig.toml` in `dir` or one of its parents.
-fn discover(dir: &Path) -> Option<PathBuf> {
+pub fn discover(dir: &Path) -> Option<PathBuf> {
     dir.ancestors().map(|d| d.join(config::FILE_NAME)).find(|p| p.is_file())
 }
 
-pub fn run(args: Args) -> u8 {
+/// The catalog with the project's and the command line's rules, and the
+/// project's configuration.
+pub fn load(rule_files: &[PathBuf]) -> Result<(Catalog, Config, Option<PathBuf>)> {
     let mut catalog = Catalog::builtin();
     let mut config = Config::default();
     let mut root = None;
     if let Some(path) = std::env::current_dir().ok().as_deref().and_then(discover) {
-        let loaded =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display())).and_then(
-                |text| Config::parse(&path.display().to_string(), &text, &mut catalog).map_err(anyhow::Error::from),
-            );
-        match loaded {
-            Ok(c) => {
-                config = c;
-                root = path.parent().map(Path::to_path_buf);
-            }
-            Err(e) => {
-                eprintln!("errsig: {e:#}");
-                return exit::ERROR;
-            }
-        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        config = Config::parse(&path.display().to_string(), &text, &mut catalog)?;
+        root = path.parent().map(Path::to_path_buf);
     }
-    for file in &args.rules {
-        let loaded = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read rule file {}", file.display()))
-            .and_then(|text| catalog.add_toml(&file.display().to_string(), &text).map_err(anyhow::Error::from));
-        if let Err(e) = loaded {
+    for file in rule_files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("cannot read rule file {}", file.display()))?;
+        catalog.add_toml(&file.display().to_string(), &text)?;
+    }
+    Ok((catalog, config, root))
+}
+
+pub fn run(args: Args) -> u8 {
+    let (catalog, config, root) = match load(&args.rules) {
+        Ok(l) => l,
+        Err(e) => {
             eprintln!("errsig: {e:#}");
             return exit::ERROR;
         }
-    }
-    let ctx = Ctx { columns: args.columns.or(config.columns), catalog: Arc::new(catalog), config, root };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut found = false;
-    let mut failed = false;
+    };
+    let catalog = Arc::new(catalog);
     let targets = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
+    let reads_stdin = targets.iter().any(|t| t.as_os_str() == "-");
+    if args.tee && !reads_stdin {
+        eprintln!("errsig: --tee copies standard input: scan `-`");
+        return exit::ERROR;
+    }
+    let out: Box<dyn Write> = if args.tee { Box::new(io::stderr()) } else { Box::new(io::stdout()) };
+    let color = match args.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    let mut run = Run {
+        reporter: report::reporter(args.format, out, catalog.clone(), color),
+        catalog,
+        columns: args.columns.or(config.columns),
+        config,
+        root,
+        stats: Stats::default(),
+        fail_on: args.fail_on.threshold(),
+        failing: false,
+        progress: progress_bar(&targets),
+        tee: args.tee.then(io::stdout),
+    };
+    let mut failed = false;
     for target in &targets {
         let result = if target.as_os_str() == "-" {
-            scan_reader(&ctx, ctx.columns, None, &mut io::stdin().lock(), &mut out, true)
+            run.scan_reader(None, &mut io::stdin().lock(), true)
         } else if target.is_dir() {
-            scan_dir(&ctx, &args, target, &mut out, &mut failed)
+            run.scan_dir(target, args.no_ignore, &mut failed);
+            Ok(())
         } else {
-            scan_file(&ctx, target, &mut out)
+            run.scan_file(target)
         };
-        match result {
-            Ok(n) => found |= n > 0,
-            Err(e) => {
-                failed = true;
-                eprintln!("errsig: {e:#}");
-            }
+        if let Err(e) = result {
+            failed = true;
+            run.report_error(&e);
         }
     }
-    if let Err(e) = out.flush() {
+    if let Some(p) = &run.progress {
+        p.finish_and_clear();
+    }
+    if let Err(e) = run.reporter.finish(&run.stats) {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("errsig: cannot write output: {e}");
             failed = true;
@@ -115,96 +171,138 @@ pub fn run(args: Args) -> u8 {
     }
     if failed {
         exit::ERROR
-    } else if found {
+    } else if run.failing {
         exit::FOUND
     } else {
         exit::CLEAN
     }
 }
 
-fn scan_dir(ctx: &Ctx, args: &Args, dir: &Path, out: &mut impl Write, failed: &mut bool) -> Result<usize> {
-    let mut n = 0;
-    let walk = ignore::WalkBuilder::new(dir)
-        .standard_filters(!args.no_ignore)
-        .hidden(false)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walk {
-        match entry {
-            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => match scan_file(ctx, e.path(), out) {
-                Ok(k) => n += k,
-                Err(err) => {
-                    *failed = true;
-                    eprintln!("errsig: {err:#}");
-                }
-            },
-            Ok(_) => {}
-            Err(err) => {
+/// A progress bar on standard error for long scans on a terminal; never on
+/// a pipe or in CI.
+fn progress_bar(targets: &[PathBuf]) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let dirs = targets.iter().any(|t| t.is_dir());
+    let bytes: u64 =
+        targets.iter().filter_map(|t| std::fs::metadata(t).ok()).filter(|m| m.is_file()).map(|m| m.len()).sum();
+    if dirs {
+        let p = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        p.set_style(ProgressStyle::with_template("{spinner} {pos} files, {msg}").ok()?);
+        Some(p)
+    } else if bytes >= PROGRESS_BYTES {
+        let p = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr());
+        p.set_style(ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}").ok()?);
+        Some(p)
+    } else {
+        None
+    }
+}
+
+impl Run {
+    fn report_error(&self, e: &anyhow::Error) {
+        match &self.progress {
+            Some(p) => p.suspend(|| eprintln!("errsig: {e:#}")),
+            None => eprintln!("errsig: {e:#}"),
+        }
+    }
+
+    fn scan_dir(&mut self, dir: &Path, no_ignore: bool, failed: &mut bool) {
+        let walk = ignore::WalkBuilder::new(dir)
+            .standard_filters(!no_ignore)
+            .hidden(false)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walk {
+            let result = match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => self.scan_file(e.path()),
+                Ok(_) => Ok(()),
+                Err(err) => Err(err.into()),
+            };
+            if let Err(e) = result {
                 *failed = true;
-                eprintln!("errsig: {err}");
+                self.report_error(&e);
             }
         }
     }
-    Ok(n)
-}
 
-fn scan_file(ctx: &Ctx, path: &Path, out: &mut impl Write) -> Result<usize> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut sample = Vec::with_capacity(SAMPLE.min(CHUNK));
-    (&mut file)
-        .take(SAMPLE as u64)
-        .read_to_end(&mut sample)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let columns = ctx.columns.or_else(|| errsig::infer_columns(&sample));
-    let mut reader = io::Cursor::new(sample).chain(file);
-    scan_reader(ctx, columns, Some(path), &mut reader, out, false)
-        .with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn scan_reader(
-    ctx: &Ctx,
-    columns: Option<usize>,
-    path: Option<&Path>,
-    input: &mut impl Read,
-    out: &mut impl Write,
-    stream: bool,
-) -> Result<usize> {
-    let mut engine = Engine::new(ctx.catalog.clone(), columns);
-    let mut buf = vec![0u8; CHUNK];
-    let mut n = 0;
-    loop {
-        let k = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let found = engine.feed(&buf[..k]);
-        n += print(ctx, path, found, out, stream)?;
+    fn scan_file(&mut self, path: &Path) -> Result<()> {
+        let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut sample = Vec::new();
+        (&mut file)
+            .take(SAMPLE as u64)
+            .read_to_end(&mut sample)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut reader = io::Cursor::new(sample).chain(file);
+        self.scan_reader(Some(path), &mut reader, false).with_context(|| format!("cannot read {}", path.display()))
     }
-    n += print(ctx, path, engine.finish(), out, stream)?;
-    Ok(n)
-}
 
-fn print(ctx: &Ctx, path: Option<&Path>, found: Vec<Finding>, out: &mut impl Write, stream: bool) -> Result<usize> {
-    let name = path.map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string());
-    let relative = path.map(|p| relative_to(ctx.root.as_deref(), p));
-    let mut n = 0;
-    for mut f in found {
-        if ctx.config.suppressed(relative.as_deref(), &f) {
-            continue;
+    fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
+        let name = path.map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string());
+        let relative = path.map(|p| relative_to(self.root.as_deref(), p));
+        let mut buf = vec![0u8; CHUNK];
+        let mut engine: Option<Engine> = None;
+        loop {
+            let k = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(t) = &mut self.tee {
+                t.write_all(&buf[..k])?;
+                t.flush()?;
+            }
+            self.stats.bytes += k as u64;
+            if let Some(p) = &self.progress {
+                if path.is_some() && p.length().is_some() {
+                    p.inc(k as u64);
+                }
+            }
+            // The width is inferred from the first chunk of a file (the
+            // reader starts with a 1 MiB sample); a pipe gets it only from
+            // --columns or .errsig.toml.
+            let e = engine.get_or_insert_with(|| {
+                let columns = self.columns.or_else(|| if stream { None } else { errsig::infer_columns(&buf[..k]) });
+                Engine::new(self.catalog.clone(), columns)
+            });
+            let found = e.feed(&buf[..k]);
+            self.emit(&name, relative.as_deref(), found)?;
         }
-        f.severity = ctx.config.severity_of(&f);
-        let line = serde_json::to_string(&JsonFinding::new(&name, &f))?;
-        writeln!(out, "{line}")?;
-        n += 1;
+        let found = engine.map(Engine::finish).unwrap_or_default();
+        self.emit(&name, relative.as_deref(), found)?;
+        self.stats.files += 1;
+        if let Some(p) = &self.progress {
+            if p.length().is_none() {
+                p.inc(1);
+                p.set_message(name);
+            }
+        }
+        Ok(())
     }
-    if stream && n > 0 {
-        // A pipe's reader waits for each finding as it completes.
-        out.flush()?;
+
+    fn emit(&mut self, name: &str, relative: Option<&Path>, found: Vec<Finding>) -> Result<()> {
+        for mut f in found {
+            if self.config.suppressed(relative, &f) {
+                continue;
+            }
+            f.severity = self.config.severity_of(&f);
+            self.stats.count(f.severity);
+            self.failing |= f.severity >= self.fail_on;
+            let item = Item { path: name, finding: &f };
+            let result = match &self.progress {
+                Some(p) => p.suspend(|| self.reporter.finding(&item)),
+                None => self.reporter.finding(&item),
+            };
+            match result {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                r => r?,
+            }
+        }
+        Ok(())
     }
-    Ok(n)
 }
 
 /// `path` relative to the configuration's directory, for suppressions.

@@ -1,11 +1,21 @@
-//! Output formats.
+//! `--format json`: JSON Lines, one object per finding, flushed at once.
 
-use errsig::Finding;
+use super::{Item, Reporter, Stats};
 use serde::Serialize;
+use std::io::{self, Write};
 
-/// One finding as a JSON Lines record.
+pub struct Json {
+    out: Box<dyn Write>,
+}
+
+impl Json {
+    pub fn new(out: Box<dyn Write>) -> Self {
+        Json { out }
+    }
+}
+
 #[derive(Serialize)]
-pub struct JsonFinding<'a> {
+struct Record<'a> {
     path: &'a str,
     line: u32,
     column: u32,
@@ -36,12 +46,12 @@ struct Position {
     character: u32,
 }
 
-impl<'a> JsonFinding<'a> {
-    /// The record of `f` found in `path`.
-    pub fn new(path: &'a str, f: &'a Finding) -> Self {
+impl Reporter for Json {
+    fn finding(&mut self, item: &Item<'_>) -> io::Result<()> {
+        let f = item.finding;
         let e = &f.event;
-        JsonFinding {
-            path,
+        let r = Record {
+            path: item.path,
             line: e.start.line + 1,
             column: e.start.column + 1,
             end_line: e.end.line + 1,
@@ -60,6 +70,13 @@ impl<'a> JsonFinding<'a> {
             producer: e.producer.as_str(),
             platform: e.platform.as_str(),
             hints: &e.hints,
-        }
+        };
+        serde_json::to_writer(&mut self.out, &r)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+
+    fn finish(&mut self, _: &Stats) -> io::Result<()> {
+        self.out.flush()
     }
 }
