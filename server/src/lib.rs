@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod explain;
+pub mod report;
 pub mod rules;
 pub mod scan;
 
@@ -41,8 +42,18 @@ pub struct Engine {
 impl Engine {
     /// An engine for a document of unknown or known terminal width.
     pub fn new(catalog: Arc<Catalog>, columns: Option<usize>) -> Self {
-        let config = ScanConfig { columns, context: Some(Arc::new(catalog.context_patterns())) };
+        Engine::starting_at(catalog, columns, 0)
+    }
+
+    /// An engine whose first line is numbered `first_line`.
+    pub fn starting_at(catalog: Arc<Catalog>, columns: Option<usize>, first_line: u32) -> Self {
+        let config = ScanConfig { columns, context: Some(Arc::new(catalog.context_patterns())), first_line };
         Engine { scanner: Scanner::new(config), catalog }
+    }
+
+    /// The catalog the engine names findings with.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// Feed a chunk; returns the findings completed by it.
@@ -63,6 +74,12 @@ impl Engine {
     /// The findings `finish` would add now, without ending the input.
     pub fn pending(&self) -> Vec<Finding> {
         self.name(self.scanner.pending())
+    }
+
+    /// The findings settled now in a live document (see
+    /// [`Scanner::pending_live`]).
+    pub fn pending_live(&self) -> Vec<Finding> {
+        self.name(self.scanner.pending_live())
     }
 
     /// The scanner underneath (bytes scanned, the current line).

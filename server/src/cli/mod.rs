@@ -39,6 +39,15 @@ enum Command {
     Rules(explain::RulesArgs),
     /// Print the full explanation of a rule (RULE_ID) or of the finding at FILE:LINE, as markdown.
     Explain(explain::ExplainArgs),
+    /// Run the language server on standard input and output.
+    Lsp(LspArgs),
+}
+
+#[derive(clap::Args)]
+struct LspArgs {
+    /// Accepted for vscode-languageclient, which passes it; stdio is the only transport.
+    #[arg(long)]
+    stdio: bool,
 }
 
 /// Parse the command line and run.
@@ -55,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Rules(args) => explain::rules(args),
         Command::Explain(args) => explain::explain(args),
+        Command::Lsp(_) => crate::lsp::run(),
     };
     ExitCode::from(code)
 }

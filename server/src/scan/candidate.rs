@@ -324,6 +324,11 @@ impl Candidate {
         }
     }
 
+    /// Whether the body is complete and only a hint line may still follow.
+    pub fn awaiting_hint(&self) -> bool {
+        matches!(self.state, State::AwaitHint)
+    }
+
     /// Bytes of text read so far.
     pub fn text_len(&self) -> usize {
         self.done.text.text.len()

@@ -53,6 +53,9 @@ pub struct ScanConfig {
     /// Lines matching one of these are kept as context of nearby findings
     /// (the rules' `[[rule.context]]` patterns).
     pub context: Option<Arc<RegexSet>>,
+    /// The number of the first line fed (when a document's first lines were
+    /// trimmed away, its lines keep their original numbers).
+    pub first_line: u32,
 }
 
 /// The last physical lines, kept raw (in recycled buffers) so that the hot
@@ -115,8 +118,8 @@ impl Scanner {
     pub fn new(config: ScanConfig) -> Self {
         let asm = wrap::Assembler::new(config.columns);
         Scanner {
+            line_no: config.first_line,
             config,
-            line_no: 0,
             partial: Vec::new(),
             asm,
             open: None,
@@ -267,6 +270,27 @@ impl Scanner {
     pub fn pending(&self) -> Vec<Event> {
         let mut out = Vec::new();
         self.clone().finish(&mut out);
+        out
+    }
+
+    /// What is settled now in a live document (a terminal that keeps
+    /// printing): printings waiting for evidence or for a possible hint line
+    /// are complete, but the partial last line, a row that may continue and
+    /// a body still open are not — more of them is on its way.
+    pub fn pending_live(&self) -> Vec<Event> {
+        let mut s = self.clone();
+        s.partial.clear();
+        s.asm.discard_pending();
+        let mut out = Vec::new();
+        if let Some(c) = s.open.take() {
+            if c.awaiting_hint() {
+                let done = c.finish();
+                s.complete(done, &mut out);
+            }
+        }
+        for h in std::mem::take(&mut s.held) {
+            resolve(h, &mut out);
+        }
         out
     }
 

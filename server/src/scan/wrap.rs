@@ -103,6 +103,11 @@ impl Assembler {
             Some(Pending { line: Logical::from_row(row), block, last_width: width, max_width: width, rows: 1 });
     }
 
+    /// Forget the line being assembled (see `Scanner::pending_live`).
+    pub fn discard_pending(&mut self) {
+        self.pending = None;
+    }
+
     /// Bytes of text held in the line being assembled.
     pub fn pending_bytes(&self) -> usize {
         self.pending.as_ref().map_or(0, |p| p.line.text.len())

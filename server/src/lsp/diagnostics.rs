@@ -1,0 +1,102 @@
+//! Findings → LSP diagnostics. Only `server/src/lsp/` knows LSP types.
+
+use super::document::{Document, Encoding};
+use super::settings::Project;
+use errsig::explain::headline;
+use errsig::rules::Severity;
+use errsig::scan::Pos;
+use errsig::Finding;
+use serde_json::json;
+use std::path::Path;
+use std::str::FromStr;
+use tower_lsp_server::lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position,
+    Range, Uri,
+};
+
+/// The most repeats linked from one diagnostic.
+const MAX_RELATED: usize = 20;
+
+/// A position in the client's encoding, in the document's current lines.
+pub fn position(p: Pos, removed: u32, enc: Encoding) -> Position {
+    Position::new(p.line.saturating_sub(removed), if enc == Encoding::Utf8 { p.byte } else { p.character })
+}
+
+/// The range of a finding.
+pub fn range(f: &Finding, removed: u32, enc: Encoding) -> Range {
+    Range::new(position(f.event.start, removed, enc), position(f.event.end, removed, enc))
+}
+
+/// The findings of a document that are not suppressed, with their
+/// effective severity.
+pub fn visible<'a>(doc: &'a Document, project: &Project, path: Option<&Path>) -> Vec<(&'a Finding, Severity)> {
+    let relative = path.map(|p| project.relative(p));
+    doc.findings()
+        .filter(|f| !project.config.suppressed(relative.as_deref(), f))
+        .map(|f| (f, project.severity(f)))
+        .collect()
+}
+
+fn lsp_severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+/// The diagnostics of a document.
+pub fn diagnostics(
+    uri: &Uri,
+    doc: &Document,
+    project: &Project,
+    path: Option<&Path>,
+    enc: Encoding,
+) -> Vec<Diagnostic> {
+    let found = visible(doc, project, path);
+    let removed = doc.removed();
+    found
+        .iter()
+        .enumerate()
+        .map(|(i, (f, sev))| {
+            let e = &f.event;
+            // Repeats (retries, redraws) of the same error in this document.
+            let related: Vec<DiagnosticRelatedInformation> = found
+                .iter()
+                .enumerate()
+                .filter(|(j, (g, _))| {
+                    *j != i && g.rule.id == f.rule.id && g.event.message == e.message && g.event.status == e.status
+                })
+                .take(MAX_RELATED)
+                .map(|(_, (g, _))| DiagnosticRelatedInformation {
+                    location: Location::new(uri.clone(), range(g, removed, enc)),
+                    message: format!("the same error, printed again on line {}", g.event.start.line - removed + 1),
+                })
+                .collect();
+            Diagnostic {
+                range: range(f, removed, enc),
+                severity: Some(lsp_severity(*sev)),
+                code: Some(NumberOrString::String(f.rule.id.clone())),
+                code_description: f
+                    .rule
+                    .links
+                    .first()
+                    .and_then(|l| Uri::from_str(&l.url).ok())
+                    .map(|href| CodeDescription { href }),
+                source: Some("errsig".into()),
+                message: headline(&f.rule, e),
+                related_information: (!related.is_empty()).then_some(related),
+                tags: None,
+                data: Some(json!({
+                    "rule": f.rule.id,
+                    "line": e.start.line - removed,
+                    "status": e.status,
+                    "requestId": e.request_id,
+                    "producer": e.producer.as_str(),
+                    "platform": e.platform.as_str(),
+                    "actions": f.rule.actions,
+                })),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,430 @@
+//! End to end: the built `errsig lsp` over real stdio framing.
+
+mod client;
+
+use client::Client;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/real").join(name);
+    std::fs::read_to_string(p).unwrap()
+}
+
+/// A fresh workspace directory for one test.
+fn workspace(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("errsig-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn uri_of(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+fn open(c: &mut Client, uri: &str, language: &str, text: &str) {
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": language, "version": 0, "text": text } }),
+    );
+}
+
+/// Append `text` at the end of a document whose text so far is `sofar`
+/// (positions in UTF-16, as the default encoding).
+fn append(c: &mut Client, uri: &str, version: i32, sofar: &mut String, text: &str) {
+    let line = sofar.matches('\n').count();
+    let col = sofar.rsplit('\n').next().unwrap_or("").encode_utf16().count();
+    let pos = json!({ "line": line, "character": col });
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": { "start": pos, "end": pos }, "text": text }] }),
+    );
+    sofar.push_str(text);
+}
+
+#[test]
+fn position_encoding_is_negotiated() {
+    let ws = workspace("enc");
+    let mut c = Client::start(&ws);
+    let r = c.initialize(json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }), json!({}), &ws);
+    assert_eq!(r["capabilities"]["positionEncoding"], "utf-8");
+    assert_eq!(r["capabilities"]["textDocumentSync"]["change"], 2, "incremental");
+    assert_eq!(r["serverInfo"]["name"], "errsig");
+    assert_eq!(c.shutdown(), Some(0));
+    let mut c = Client::start(&ws);
+    let r = c.initialize(json!({}), json!({}), &ws);
+    assert_eq!(r["capabilities"]["positionEncoding"], "utf-16");
+    assert!(r["capabilities"]["diagnosticProvider"].is_null(), "push unless the client pulls");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn a_log_file_gets_diagnostics_hover_and_working_actions() {
+    let ws = workspace("log");
+    std::fs::write(ws.join(".errsig.toml"), "# the project's own settings\n").unwrap();
+    let log = ws.join("claude.log");
+    let text = fixture("cc-2.0-print-permission_denied.txt") + &fixture("cc-2.1-print-rate_limit.txt");
+    std::fs::write(&log, &text).unwrap();
+    let uri = uri_of(&log);
+    let mut c = Client::start(&ws);
+    c.initialize(
+        json!({ "window": { "showDocument": { "support": true } }, "workspace": { "configuration": true } }),
+        json!({}),
+        &ws,
+    );
+    open(&mut c, &uri, "log", &text);
+    let d = c.diagnostics(&uri, |d| d.len() == 2);
+    let first = &d[0];
+    assert_eq!(first["source"], "errsig");
+    assert_eq!(first["code"], "403-permission-denied");
+    assert_eq!(first["severity"], 1);
+    assert_eq!(
+        first["message"],
+        "Anthropic API 403 permission_error: Permission denied (req_011CeMushhPjq9YzHkFdZqo7)"
+    );
+    assert_eq!(first["range"]["start"], json!({ "line": 0, "character": 0 }));
+    assert!(first["codeDescription"]["href"].as_str().unwrap().starts_with("https://"));
+    assert_eq!(d[1]["code"], "429-rate-limit");
+    assert_eq!(d[1]["severity"], 2);
+
+    // Hover: the same text as `errsig explain FILE:LINE`.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 3 } }),
+    );
+    let md = h["contents"]["value"].as_str().unwrap();
+    let explain = std::process::Command::new(env!("CARGO_BIN_EXE_errsig"))
+        .current_dir(&ws)
+        .args(["explain", "claude.log:1"])
+        .output()
+        .unwrap();
+    assert_eq!(format!("{md}\n"), String::from_utf8(explain.stdout).unwrap());
+    assert!(md.contains("## Fix\n\n1. "));
+    assert!(c
+        .request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 40, "character": 0 } })
+        )
+        .is_null());
+
+    // Code actions: without client commands, shell commands are shown, not run.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": first["range"], "context": { "diagnostics": [first] } }),
+    );
+    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Check which credential Claude Code uses: `claude auth status`"), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("Explain 403-permission-denied")));
+    for t in [
+        "Write a report of this error (no secrets)",
+        "Suppress 403-permission-denied on this line",
+        "Suppress 403-permission-denied in this file",
+        "Suppress 403-permission-denied for the project",
+    ] {
+        assert!(titles.contains(&t), "{t} in {titles:?}");
+    }
+    let command =
+        |title: &str| actions.as_array().unwrap().iter().find(|a| a["title"] == title).unwrap()["command"].clone();
+    assert_eq!(
+        command("Check which credential Claude Code uses: `claude auth status`")["command"],
+        "errsig.showCommand"
+    );
+
+    // Explain writes the explanation and asks the client to show it.
+    let report_dir = ws.join("reports-out");
+    c.settings = json!({ "reportDir": report_dir });
+    c.notify("workspace/didChangeConfiguration", json!({ "settings": {} }));
+    // New settings are applied by republishing everything.
+    c.diagnostics(&uri, |d| d.len() == 2);
+    let ex = command(
+        actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap().starts_with("Explain")).unwrap()
+            ["title"]
+            .as_str()
+            .unwrap(),
+    );
+    let r = c.request("workspace/executeCommand", json!({ "command": ex["command"], "arguments": ex["arguments"] }));
+    let path = PathBuf::from(r["path"].as_str().unwrap());
+    assert!(path.starts_with(&report_dir));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), md);
+    c.wait_shown(|d| d["uri"].as_str().unwrap().ends_with("explain/403-permission-denied.md"));
+
+    // The report: written, with the request id, without secrets.
+    let rep = command("Write a report of this error (no secrets)");
+    let r = c.request("workspace/executeCommand", json!({ "command": rep["command"], "arguments": rep["arguments"] }));
+    let report = std::fs::read_to_string(r["path"].as_str().unwrap()).unwrap();
+    assert!(report.contains("req_011CeMushhPjq9YzHkFdZqo7"));
+    assert!(report.contains("| where | ") && report.contains("claude.log:1 |"));
+
+    // Suppress on the line: .errsig.toml gains it (the old one backed up)
+    // and the diagnostic is gone at once.
+    let sup = command("Suppress 403-permission-denied on this line");
+    let r = c.request("workspace/executeCommand", json!({ "command": sup["command"], "arguments": sup["arguments"] }));
+    assert_eq!(std::fs::read_to_string(r["backup"].as_str().unwrap()).unwrap(), "# the project's own settings\n");
+    let toml = std::fs::read_to_string(ws.join(".errsig.toml")).unwrap();
+    assert!(toml.contains("rule = \"403-permission-denied\"\npath = \"claude.log\"\nline = 1\n"), "{toml}");
+    let d = c.diagnostics(&uri, |d| d.len() == 1);
+    assert_eq!(d[0]["code"], "429-rate-limit");
+
+    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    assert!(c.diagnostics(&uri, |d| d.is_empty()).is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn client_commands_are_offered_only_to_clients_that_have_them() {
+    let ws = workspace("cmds");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({ "clientCommands": ["errsig.runInTerminal", "errsig.openReport"] }), &ws);
+    let uri = "untitled:Untitled-1";
+    open(&mut c, uri, "plaintext", "Failed to authenticate. API Error: 403 Permission denied\n");
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d[0]["range"], "context": { "diagnostics": d } }),
+    );
+    let a = actions.as_array().unwrap();
+    let run = a.iter().find(|a| a["title"].as_str().unwrap().contains("claude auth status")).unwrap();
+    assert_eq!(run["command"]["command"], "errsig.runInTerminal");
+    assert_eq!(run["command"]["arguments"][0]["command"], "claude auth status");
+    let explain = a.iter().find(|a| a["title"].as_str().unwrap().starts_with("Explain")).unwrap();
+    assert_eq!(explain["command"]["command"], "errsig.openReport");
+    assert!(explain["command"]["arguments"][0]["markdown"].as_str().unwrap().starts_with("# "));
+    // Not a file: only project-wide suppression.
+    let titles: Vec<&str> = a.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(!titles.iter().any(|t| t.ends_with("on this line")), "{titles:?}");
+    // The server lists only its own commands.
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn a_neovim_terminal_streams_and_costs_only_the_change() {
+    let ws = workspace("term");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({}), &ws);
+    let uri = "term://~/work//4242:/bin/bash";
+    open(&mut c, uri, "", "");
+    c.notify("errsig/terminalWidth", json!({ "uri": uri, "columns": 40 }));
+    let mut text = String::new();
+    let mut v = 1;
+    append(&mut c, uri, v, &mut text, "$ claude -p hello\n");
+    // A 2.1.x error, hard-wrapped at 40 columns, arriving in pieces that
+    // split words, rows and the UTF-8 of nothing in particular.
+    let err = "Failed to authenticate. API Error: 403 P\nermission denied\n";
+    for piece in [&err[..5], &err[5..38], &err[38..41], &err[41..50], &err[50..]] {
+        v += 1;
+        append(&mut c, uri, v, &mut text, piece);
+    }
+    v += 1;
+    append(&mut c, uri, v, &mut text, "$ ");
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    assert_eq!((d[0]["range"]["start"]["line"].as_u64(), d[0]["range"]["end"]["line"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(d[0]["code"], "403-permission-denied");
+
+    // Thousands of appends: the bytes re-scanned per append stay flat.
+    let mut lasts = Vec::new();
+    for i in 0..3000 {
+        v += 1;
+        append(&mut c, uri, v, &mut text, &format!("output line {i:05} of a long build\n$ "));
+        if i % 1000 == 999 {
+            let s = c.request("errsig/debugStats", json!({ "uri": uri }));
+            lasts.push(s["lastScan"].as_u64().unwrap());
+        }
+    }
+    assert!(lasts.iter().all(|&l| l < 100), "re-scanned per append: {lasts:?}");
+    let stats = c.request("errsig/debugStats", json!({ "uri": uri }));
+    assert!(stats["bytesScanned"].as_u64().unwrap() < 3 * text.len() as u64, "{stats}");
+    assert_eq!(stats["columns"], 40);
+
+    // The terminal trims its scrollback: positions shift, nothing is re-scanned.
+    v += 1;
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": v }, "contentChanges": [{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 1, "character": 0 } }, "text": "" }] }),
+    );
+    let d = c.diagnostics(uri, |d| d.len() == 1 && d[0]["range"]["start"]["line"] == 0);
+    assert_eq!(d[0]["range"]["end"]["line"], 1);
+    let s = c.request("errsig/debugStats", json!({ "uri": uri }));
+    assert_eq!((s["lastScan"].as_u64(), s["removed"].as_u64()), (Some(0), Some(1)));
+
+    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    assert!(c.diagnostics(uri, |d| d.is_empty()).is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn a_vscode_terminal_document_of_raw_chunks() {
+    let ws = workspace("vsterm");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({}), &ws);
+    let uri = "errsig-terminal:/1/bash";
+    open(&mut c, uri, "", "");
+    let mut text = String::new();
+    let chunks = [
+        "\x1b]633;A\x07$ \x1b]633;B\x07claude -p hi\r\n\x1b]633;C\x07",
+        "\x1b[31mFailed to authenticate. API Er",
+        "ror: 403 Permission denied\x1b[0m\r\n",
+        "\x1b]633;D;1\x07",
+    ];
+    for (i, ch) in chunks.iter().enumerate() {
+        append(&mut c, uri, i as i32 + 1, &mut text, ch);
+    }
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    // The column is counted in the original text: after `ESC]633;C BEL` and `ESC[31m`.
+    assert_eq!(d[0]["range"]["start"], json!({ "line": 1, "character": 13 }));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn non_ascii_positions_in_both_encodings() {
+    let line = "  ⎿ 日本語😀 → API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permission denied\"}}\n";
+    let before = &line[..line.find("API Error").unwrap()];
+    for (enc, want) in [("utf-16", before.encode_utf16().count()), ("utf-8", before.len())] {
+        let ws = workspace(&format!("nonascii-{enc}"));
+        let mut c = Client::start(&ws);
+        c.initialize(json!({ "general": { "positionEncodings": [enc] } }), json!({}), &ws);
+        let uri = "untitled:x";
+        open(&mut c, uri, "log", &format!("📦 build\n{line}"));
+        let d = c.diagnostics(uri, |d| d.len() == 1);
+        assert_eq!(d[0]["range"]["start"], json!({ "line": 1, "character": want }), "{enc}");
+        let end = line.trim_end();
+        let end_want = if enc == "utf-8" { end.len() } else { end.encode_utf16().count() };
+        assert_eq!(d[0]["range"]["end"], json!({ "line": 1, "character": end_want }), "{enc}");
+        // Hover inside the emoji's line works in either encoding.
+        let h = c.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 2 } }),
+        );
+        assert!(h["contents"]["value"].as_str().unwrap().starts_with("# "));
+        assert_eq!(c.shutdown(), Some(0));
+    }
+}
+
+#[test]
+fn a_client_that_pulls_gets_no_pushes() {
+    let ws = workspace("pull");
+    let mut c = Client::start(&ws);
+    let r = c.initialize(json!({ "textDocument": { "diagnostic": { "dynamicRegistration": false } } }), json!({}), &ws);
+    assert_eq!(r["capabilities"]["diagnosticProvider"]["identifier"], "errsig");
+    let uri = "untitled:pull";
+    open(&mut c, uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    let rep = c.request("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(rep["kind"], "full");
+    assert_eq!(rep["items"][0]["code"], "403-permission-denied");
+    c.settle();
+    assert!(!c.notifications.iter().any(|n| n["method"] == "textDocument/publishDiagnostics"), "never both");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn settings_and_bad_configuration() {
+    let ws = workspace("cfg");
+    std::fs::write(ws.join(".errsig.toml"), "[severity]\n\"no-such-rule\" = \"info\"\n").unwrap();
+    let mut c = Client::start(&ws);
+    c.initialize(
+        json!({ "workspace": { "configuration": true } }),
+        json!({ "settings": { "severity": { "403-permission-denied": "warning" } } }),
+        &ws,
+    );
+    c.settings = json!({ "severity": { "403-permission-denied": "warning" } });
+    let log = ws.join("a.log");
+    std::fs::write(&log, "Failed to authenticate. API Error: 403 Permission denied\n").unwrap();
+    let uri = uri_of(&log);
+    open(&mut c, &uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    // The broken .errsig.toml is reported; the server goes on with defaults.
+    let m = c.wait_for("window/showMessage", |_| true);
+    assert!(
+        m["message"].as_str().unwrap().contains(".errsig.toml:2:2: [severity]: unknown rule `no-such-rule`"),
+        "{m}"
+    );
+    let d = c.diagnostics(&uri, |d| d.len() == 1);
+    assert_eq!(d[0]["severity"], 2, "the user's override");
+    // The user changes the setting: the server pulls it again and republishes.
+    c.settings = json!({ "severity": { "403-permission-denied": "info" } });
+    c.notify("workspace/didChangeConfiguration", json!({ "settings": null }));
+    let d = c.diagnostics(&uri, |d| d.len() == 1 && d[0]["severity"] == 3);
+    assert_eq!(d[0]["code"], "403-permission-denied");
+    // Invalid settings are reported and the previous ones kept.
+    c.settings = json!({ "severity": "loud" });
+    c.notify("workspace/didChangeConfiguration", json!({ "settings": null }));
+    let m = c.wait_for("window/showMessage", |m| m["message"].as_str().unwrap().contains("invalid settings"));
+    assert!(m["message"].as_str().unwrap().contains("keeping the previous ones"));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn malformed_requests_get_errors_and_positions_are_clamped() {
+    let ws = workspace("robust");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({}), &ws);
+    let r = c.request_raw("textDocument/definitelyNot", json!({}));
+    assert_eq!(r["error"]["code"], -32601);
+    let r = c.request_raw("textDocument/hover", json!({ "nonsense": true }));
+    assert_eq!(r["error"]["code"], -32602);
+    let r =
+        c.request_raw("workspace/executeCommand", json!({ "command": "errsig.suppress", "arguments": [{ "uri": 3 }] }));
+    assert_eq!(r["error"]["code"], -32602);
+    let uri = "untitled:r";
+    open(&mut c, uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    c.diagnostics(uri, |d| d.len() == 1);
+    // Edits far outside the document are clamped, not fatal.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 1 }, "contentChanges": [{ "range": { "start": { "line": 99, "character": 99 }, "end": { "line": 120, "character": 0 } }, "text": "tail\n" }] }),
+    );
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 9999, "character": 9999 } }),
+    );
+    assert!(h.is_null());
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    assert_eq!(d[0]["range"]["start"]["line"], 0);
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn scan_text_for_terminal_links() {
+    let ws = workspace("scantext");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({}), &ws);
+    let r = c.request("errsig/scanText", json!({ "text": "● Please run /login · API Error: 403 Permission denied" }));
+    assert_eq!(r[0]["rule"], "403-permission-denied");
+    assert_eq!((r[0]["line"].as_u64(), r[0]["startCharacter"].as_u64()), (Some(0), Some(2)));
+    let r = c.request("errsig/scanText", json!({ "text": "cat: x: Permission denied" }));
+    assert_eq!(r, json!([]));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn the_report_is_free_of_secrets() {
+    let ws = workspace("secret");
+    let mut c = Client::start(&ws);
+    c.settings = json!({ "reportDir": ws.join("out") });
+    c.initialize(
+        json!({ "workspace": { "configuration": true } }),
+        json!({ "settings": { "reportDir": ws.join("out") } }),
+        &ws,
+    );
+    let uri = "untitled:secret";
+    let key = "sk-ant-api03-SECRETSECRETSECRETSECRETSECRET0123456789";
+    let text = format!(
+        "> x-api-key: {key}\nAPI Error: 401 {{\"type\":\"error\",\"error\":{{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key {key}\"}},\"request_id\":\"req_011CSHmzpnGHTh7ZxBa1cFA2\"}}\n"
+    );
+    open(&mut c, uri, "log", &text);
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    assert!(!d[0].to_string().contains("SECRETSECRET"), "{}", d[0]);
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({ "command": "errsig.writeReport", "arguments": [{ "uri": uri, "line": 1 }] }),
+    );
+    let report = std::fs::read_to_string(r["path"].as_str().unwrap()).unwrap();
+    assert!(report.contains("req_011CSHmzpnGHTh7ZxBa1cFA2"), "{report}");
+    assert!(report.contains("sk-ant-api03-[REDACTED]"), "{report}");
+    assert!(!report.contains("SECRETSECRET"), "{report}");
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 0 } }),
+    );
+    assert!(!h.to_string().contains("SECRETSECRET"));
+    assert_eq!(c.shutdown(), Some(0));
+}
