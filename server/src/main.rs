@@ -1,6 +1,7 @@
 //! The `errsig` binary.
 
 mod cli;
+mod doctor;
 mod lsp;
 
 fn main() -> std::process::ExitCode {

@@ -1,6 +1,7 @@
 //! Command-line faces of the binary. Only this layer (and, later, the
 //! language server and the doctor) does I/O.
 
+mod doctor;
 mod explain;
 mod report;
 mod scan;
@@ -41,6 +42,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run the language server on standard input and output.
     Lsp(LspArgs),
+    /// Check which cause applies on this machine (credentials, settings, tools, CI) and fix it safely.
+    Doctor(doctor::Args),
 }
 
 #[derive(clap::Args)]
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => explain::rules(args),
         Command::Explain(args) => explain::explain(args),
         Command::Lsp(_) => crate::lsp::run(),
+        Command::Doctor(args) => doctor::run(args),
     };
     ExitCode::from(code)
 }

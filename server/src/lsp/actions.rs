@@ -100,6 +100,29 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
             .collect();
         let at = json!({ "uri": uri.as_str(), "line": line });
         for a in &f.rule.actions {
+            let doctor_action = match a.as_str() {
+                "doctor" | "check-base-url" => Some((
+                    "Run errsig doctor: which credential wins, settings, stored login".to_owned(),
+                    cmd("Doctor", super::doctor::DOCTOR, json!({})),
+                )),
+                "unset-shadowing-env" if st.trusted => Some((
+                    "Show where a key that overrides the login is set (and remove it from project settings)".to_owned(),
+                    cmd("Unset", super::doctor::FIX, json!({ "id": "unset-env" })),
+                )),
+                "move-credentials" if st.trusted => Some((
+                    "Move the stored login aside (a backup is kept)".to_owned(),
+                    cmd("Move", super::doctor::FIX, json!({ "id": "move-credentials" })),
+                )),
+                "probe" if st.trusted && st.settings.live_check => Some((
+                    "Check the key live: one request, after you confirm the host".to_owned(),
+                    cmd("Probe", super::doctor::PROBE, json!({})),
+                )),
+                _ => None,
+            };
+            if let Some((title, c)) = doctor_action {
+                out.push(action(title, c, &diags));
+                continue;
+            }
             if let Some((title, shell)) = shell_command(a) {
                 let c = if has(RUN_IN_TERMINAL) {
                     cmd(title, RUN_IN_TERMINAL, json!({ "command": shell, "title": title }))
@@ -120,6 +143,9 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
             cmd("Report", WRITE_REPORT, at.clone()),
             &diags,
         ));
+        if !st.trusted {
+            continue;
+        }
         let scopes: &[(Scope, &str)] = if open.path.is_some() {
             &[(Scope::Line, "on this line"), (Scope::File, "in this file"), (Scope::Project, "for the project")]
         } else {
@@ -154,7 +180,7 @@ fn finding_at(st: &State, at: &At) -> Result<(Finding, String, PathBuf)> {
 }
 
 /// Where reports and explanations go: the user's setting, else the cache.
-fn report_dir(st: &State) -> PathBuf {
+pub(super) fn report_dir(st: &State) -> PathBuf {
     if let Some(d) = &st.settings.report_dir {
         return d.clone();
     }
@@ -165,20 +191,20 @@ fn report_dir(st: &State) -> PathBuf {
     cache.join("errsig")
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+pub(super) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::invalid_params(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(name);
     std::fs::write(&path, text).map_err(|e| Error::invalid_params(format!("cannot write {}: {e}", path.display())))?;
     Ok(path)
 }
 
-fn stamp() -> u64 {
+pub(super) fn stamp() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Show a written file: `window/showDocument` when the client can, else a
 /// message with its path. Waits for the client, so it runs as its own task.
-fn show(backend: &Backend, path: &Path, can_show: bool) {
+pub(super) fn show(backend: &Backend, path: &Path, can_show: bool) {
     let client = backend.client.clone();
     let path = path.to_path_buf();
     tokio::spawn(async move {
@@ -236,6 +262,9 @@ pub(super) async fn execute(backend: &Backend, params: ExecuteCommandParams) -> 
             Ok(None)
         }
         SUPPRESS => {
+            if !backend.state().trusted {
+                return Err(Error::invalid_params("suppressing writes .errsig.toml: off in an untrusted workspace"));
+            }
             let a: SuppressArgs = arg(&params)?;
             let (result, publish) = {
                 let mut st = backend.state();
@@ -272,6 +301,6 @@ pub(super) async fn execute(backend: &Backend, params: ExecuteCommandParams) -> 
             backend.send(publish).await;
             Ok(Some(result))
         }
-        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+        _ => super::doctor::execute(backend, &params).await,
     }
 }

@@ -13,6 +13,7 @@
 
 mod actions;
 mod diagnostics;
+mod doctor;
 mod document;
 mod hover;
 mod settings;
@@ -79,6 +80,9 @@ struct State {
     client_commands: HashSet<String>,
     show_document: bool,
     configuration: bool,
+    work_done_progress: bool,
+    /// The client's workspace is trusted (fixes and the live check need it).
+    trusted: bool,
     settings: Settings,
     folders: Vec<PathBuf>,
     projects: HashMap<PathBuf, Arc<Project>>,
@@ -356,6 +360,8 @@ impl LanguageServer for Backend {
             st.encoding = Some(enc);
             st.pull = pull;
             st.client_commands = options.client_commands.iter().cloned().collect();
+            st.trusted = options.trusted.unwrap_or(true);
+            st.work_done_progress = caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);
             st.show_document = caps.window.as_ref().and_then(|w| w.show_document.as_ref()).is_some_and(|s| s.support);
             st.configuration = caps.workspace.as_ref().and_then(|w| w.configuration).unwrap_or(false);
             st.folders = params.workspace_folders.iter().flatten().filter_map(|f| file_path(&f.uri)).collect();

@@ -50,6 +50,10 @@ pub struct InitOptions {
     /// Initial settings.
     #[serde(default)]
     pub settings: Option<serde_json::Value>,
+    /// Whether the workspace is trusted (default true); fixes and the live
+    /// key check are off when it is not.
+    #[serde(default)]
+    pub trusted: Option<bool>,
 }
 
 /// The rules and configuration that apply to documents under one directory.

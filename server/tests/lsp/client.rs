@@ -50,9 +50,15 @@ fn read_message(r: &mut impl BufRead) -> Option<Value> {
 
 impl Client {
     pub fn start(cwd: &std::path::Path) -> Client {
+        Client::start_env(cwd, &[])
+    }
+
+    /// Start the server with extra environment variables.
+    pub fn start_env(cwd: &std::path::Path, env: &[(&str, String)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_errsig"))
             .args(["lsp", "--stdio"])
             .current_dir(cwd)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("ERRSIG_LOG", "errsig=debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -128,6 +134,12 @@ impl Client {
                         self.shown_documents.push(m["params"].clone());
                         json!({ "success": true })
                     }
+                    // Confirmations: the first action (Apply, Send), as a user who agrees.
+                    "window/showMessageRequest" => {
+                        self.notifications
+                            .push_back(json!({ "method": "window/showMessageRequest", "params": m["params"].clone() }));
+                        m["params"]["actions"][0].clone()
+                    }
                     _ => Value::Null,
                 };
                 let id = id.clone();
@@ -151,6 +163,10 @@ impl Client {
                 return m["params"].clone();
             }
             self.handle(m);
+            // Requests the client answered are queued as notifications too.
+            if let Some(i) = self.notifications.iter().position(|n| n["method"] == method && pred(&n["params"])) {
+                return self.notifications.remove(i).unwrap()["params"].clone();
+            }
         }
     }
 

@@ -428,3 +428,96 @@ fn the_report_is_free_of_secrets() {
     assert!(!h.to_string().contains("SECRETSECRET"));
     assert_eq!(c.shutdown(), Some(0));
 }
+
+#[test]
+fn the_doctor_behind_code_actions() {
+    let ws = workspace("doctor");
+    let home = ws.join("home");
+    std::fs::create_dir_all(home.join(".claude")).unwrap();
+    // A key in the project's local settings overrides the login.
+    let settings = ws.join(".claude/settings.local.json");
+    let original = "{\"env\":{\"ANTHROPIC_API_KEY\":\"sk-ant-api03-FAKElspFAKElsp\"}}";
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, original).unwrap();
+    std::fs::write(
+        home.join(".claude/.credentials.json"),
+        "{\"claudeAiOauth\":{\"accessToken\":\"sk-ant-oat01-FAKE\",\"expiresAt\":1}}",
+    )
+    .unwrap();
+    let env = [
+        ("HOME", home.display().to_string()),
+        ("PATH", "/usr/bin:/bin".to_owned()),
+        ("ERRSIG_DOCTOR_PLATFORM", "linux".to_owned()),
+    ];
+    let mut c = Client::start_env(&ws, &env);
+    c.settings = json!({ "reportDir": ws.join("out") });
+    c.initialize(
+        json!({ "window": { "showDocument": { "support": true }, "workDoneProgress": true }, "workspace": { "configuration": true } }),
+        json!({ "settings": { "reportDir": ws.join("out") } }),
+        &ws,
+    );
+    let uri = "untitled:doc";
+    open(&mut c, uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d[0]["range"], "context": { "diagnostics": d } }),
+    );
+    let a = actions.as_array().unwrap();
+    let find = |prefix: &str| {
+        a.iter().find(|x| x["title"].as_str().unwrap().starts_with(prefix)).unwrap_or_else(|| panic!("{prefix}: {a:?}"))
+            ["command"]
+            .clone()
+    };
+    assert!(
+        !a.iter().any(|x| x["title"].as_str().unwrap().starts_with("Check the key live")),
+        "only with the user's liveCheck setting"
+    );
+
+    // Run the doctor: a report is written and shown, with progress created first.
+    let doc = find("Run errsig doctor");
+    c.request("workspace/executeCommand", json!({ "command": doc["command"], "arguments": doc["arguments"] }));
+    let shown = c.wait_shown(|d| d["uri"].as_str().unwrap().ends_with("-doctor.md"));
+    let path = shown["uri"].as_str().unwrap().trim_start_matches("file://").to_owned();
+    let report = std::fs::read_to_string(&path).unwrap();
+    assert!(report.starts_with("# errsig doctor report"), "{report}");
+    assert!(report.contains("`credential.print`") && report.contains("shadows the stored /login"), "{report}");
+    assert!(!report.contains("FAKElsp"), "no secret in the report");
+
+    // The fix: confirmed with its exact effect, applied with a backup.
+    let fix = find("Show where a key that overrides the login is set");
+    c.request("workspace/executeCommand", json!({ "command": fix["command"], "arguments": fix["arguments"] }));
+    let ask = c.wait_for("window/showMessageRequest", |p| {
+        p["message"].as_str().unwrap().contains("remove ANTHROPIC_API_KEY from the env block")
+    });
+    assert!(ask["message"].as_str().unwrap().contains("undo: errsig doctor --restore"));
+    let done =
+        c.wait_for("window/showMessage", |p| p["message"].as_str().unwrap().starts_with("removed ANTHROPIC_API_KEY"));
+    let backup = done["message"].as_str().unwrap().split("(backup ").nth(1).unwrap().trim_end_matches(')').to_owned();
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), original);
+    assert!(!std::fs::read_to_string(&settings).unwrap().contains("ANTHROPIC_API_KEY"));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn an_untrusted_workspace_gets_no_fixes() {
+    let ws = workspace("untrusted");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({ "trusted": false }), &ws);
+    let uri = "untitled:u";
+    open(&mut c, uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    let d = c.diagnostics(uri, |d| d.len() == 1);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d[0]["range"], "context": { "diagnostics": d } }),
+    );
+    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(titles.iter().any(|t| t.starts_with("Explain")), "{titles:?}");
+    assert!(!titles.iter().any(|t| t.starts_with("Suppress") || t.starts_with("Show where a key")), "{titles:?}");
+    let r = c.request_raw(
+        "workspace/executeCommand",
+        json!({ "command": "errsig.doctor.fix", "arguments": [{ "id": "unset-env" }] }),
+    );
+    assert!(r["error"]["message"].as_str().unwrap().contains("untrusted"));
+    assert_eq!(c.shutdown(), Some(0));
+}

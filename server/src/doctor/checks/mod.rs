@@ -1,0 +1,81 @@
+//! The checks, one module per area.
+
+pub mod ci;
+pub mod credentials;
+pub mod environment;
+pub mod settings;
+pub mod stored;
+pub mod tools;
+
+/// How a secret value looks, without revealing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// `API key`, `admin key`, `OAuth access token`, …
+    pub kind: &'static str,
+    /// Problems with the value itself.
+    pub problems: Vec<String>,
+    /// Length in characters.
+    pub len: usize,
+}
+
+/// Describe a credential value: its kind by prefix and what is wrong with
+/// its shape. Never returns any part of the value.
+pub fn shape(value: &str) -> Shape {
+    let mut problems = Vec::new();
+    if value.is_empty() {
+        problems.push("it is empty".to_owned());
+    }
+    if value != value.trim() {
+        problems.push("it has spaces or a newline around it".to_owned());
+    }
+    if value.contains('\n') || value.contains('\r') {
+        problems.push("it contains a line break".to_owned());
+    }
+    let v = value.trim();
+    if (v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')) {
+        problems.push("it is wrapped in quotes (the quotes became part of the value)".to_owned());
+    }
+    let v = v.trim_matches(|c| c == '"' || c == '\'');
+    let kind = if v.starts_with("sk-ant-api03-") {
+        // Anthropic API keys are 108 characters and end in "AA".
+        if v.len() != 108 || !v.ends_with("AA") {
+            problems.push(format!(
+                "an API key is 108 characters ending in AA; this one is {} — truncated or altered",
+                v.len()
+            ));
+        }
+        "API key (sk-ant-api03)"
+    } else if v.starts_with("sk-ant-admin01-") {
+        problems.push("an Admin API key manages the organization; it cannot call the Messages API".to_owned());
+        "Admin API key (sk-ant-admin01)"
+    } else if v.starts_with("sk-ant-oat01-") {
+        "OAuth access token (sk-ant-oat01)"
+    } else if v.starts_with("sk-ant-ort01-") {
+        problems.push("a refresh token is not an access token".to_owned());
+        "OAuth refresh token (sk-ant-ort01)"
+    } else if v.starts_with("sk-ant-") {
+        "Anthropic credential of another kind"
+    } else if v.is_empty() {
+        "empty"
+    } else {
+        "not an Anthropic key (a gateway's own token?)"
+    };
+    Shape { kind, problems, len: value.chars().count() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_without_revealing() {
+        let key = format!("sk-ant-api03-{}AA", "x".repeat(93));
+        assert_eq!(shape(&key).problems, Vec::<String>::new());
+        assert!(shape(&format!("{key}\n")).problems.iter().any(|p| p.contains("line break")));
+        assert!(shape(&format!("\"{key}\"")).problems.iter().any(|p| p.contains("quotes")));
+        assert!(shape(&key[..60]).problems.iter().any(|p| p.contains("truncated")));
+        assert!(shape("sk-ant-admin01-abc").problems.iter().any(|p| p.contains("cannot call")));
+        let s = format!("{:?}", shape(&key));
+        assert!(!s.contains("xxxx"), "{s}");
+    }
+}

@@ -1,0 +1,179 @@
+//! Claude Code's settings files: managed, local, project and user
+//! `settings.json` (in that order of precedence) and `~/.claude.json`.
+
+use super::super::host::Host;
+use super::super::{Check, Options, Status};
+use super::shape;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long an `apiKeyHelper` may take.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One settings file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// `managed`, `local`, `project`, `user`.
+    pub scope: &'static str,
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its content, when it parses.
+    pub value: Option<Value>,
+    /// Its parse error, `file:line:column: problem`.
+    pub error: Option<String>,
+    /// Whether it belongs to the workspace (a project file: not trusted to
+    /// choose where a request goes).
+    pub project: bool,
+}
+
+/// Every settings file that exists, highest precedence first, and the state file.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Settings files.
+    pub files: Vec<Source>,
+    /// `~/.claude.json`.
+    pub state: Option<Source>,
+}
+
+/// Where a variable's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The process environment.
+    Environment,
+    /// The `env` block of a settings file.
+    Settings(PathBuf),
+}
+
+impl Origin {
+    /// For people.
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Environment => "the environment".into(),
+            Origin::Settings(p) => format!("the env block of {}", p.display()),
+        }
+    }
+}
+
+fn read(scope: &'static str, path: PathBuf, project: bool) -> Option<Source> {
+    let text = std::fs::read_to_string(&path).ok()?;
+    let (value, error) = match serde_json::from_str::<Value>(&text) {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(format!("{}:{}:{}: {}", path.display(), e.line(), e.column(), e))),
+    };
+    Some(Source { scope, path, value, error, project })
+}
+
+/// Read the settings files that exist.
+pub fn read_all(host: &Host) -> Sources {
+    let ws = &host.workspace;
+    let candidates = [
+        ("managed", host.managed_settings(), false),
+        ("local", ws.join(".claude/settings.local.json"), true),
+        ("project", ws.join(".claude/settings.json"), true),
+        ("user", host.claude_dir().join("settings.json"), false),
+    ];
+    Sources {
+        files: candidates.into_iter().filter_map(|(s, p, proj)| read(s, p, proj)).collect(),
+        state: read("state", host.claude_state(), false),
+    }
+}
+
+impl Sources {
+    /// Every value of a variable: the environment first, then the settings
+    /// files' `env` blocks by precedence.
+    pub fn var(&self, host: &Host, name: &str) -> Vec<(String, Origin)> {
+        let mut out = Vec::new();
+        if let Some(v) = host.var(name) {
+            out.push((v.to_owned(), Origin::Environment));
+        }
+        for f in &self.files {
+            if let Some(v) =
+                f.value.as_ref().and_then(|v| v.get("env")).and_then(|e| e.get(name)).and_then(Value::as_str)
+            {
+                out.push((v.to_owned(), Origin::Settings(f.path.clone())));
+            }
+        }
+        out
+    }
+
+    /// The value of a variable Claude Code will see, with where it comes from.
+    pub fn effective(&self, host: &Host, name: &str) -> Option<(String, Origin)> {
+        self.var(host, name).into_iter().next()
+    }
+
+    /// A top-level setting from the highest-precedence file that has it.
+    pub fn setting(&self, key: &str) -> Option<(&Value, &Source)> {
+        self.files.iter().find_map(|f| f.value.as_ref().and_then(|v| v.get(key)).map(|v| (v, f)))
+    }
+
+    /// The `apiKeyHelper` command, with its file.
+    pub fn api_key_helper(&self) -> Option<(String, &Source)> {
+        self.setting("apiKeyHelper").and_then(|(v, f)| v.as_str().map(|s| (s.to_owned(), f)))
+    }
+}
+
+/// The program an `apiKeyHelper` command line starts.
+fn helper_program(host: &Host, command: &str) -> Option<PathBuf> {
+    let first = command.split_whitespace().next()?;
+    let first = first.strip_prefix("~/").map_or_else(|| PathBuf::from(first), |rest| host.home.join(rest));
+    if first.components().count() > 1 {
+        return super::super::host::is_executable(&first).then_some(first);
+    }
+    host.which_all(&first.to_string_lossy()).into_iter().next()
+}
+
+/// Checks of the settings files.
+pub fn check(host: &Host, sources: &Sources, options: &Options) -> Vec<Check> {
+    let mut out = Vec::new();
+    for f in sources.files.iter().chain(&sources.state) {
+        let id = format!("settings.{}", f.scope);
+        out.push(match &f.error {
+            Some(e) => Check::new(&id, Status::Fail, format!("invalid JSON: {e}"))
+                .next("Claude Code ignores or rejects this file until it parses: fix the JSON at that line."),
+            None => Check::new(&id, Status::Ok, format!("{} parses", f.path.display())),
+        });
+    }
+    if let Some((command, file)) = sources.api_key_helper() {
+        let id = "settings.api-key-helper";
+        let whence = format!("apiKeyHelper in {}", file.path.display());
+        out.push(match helper_program(host, &command) {
+            None => Check::new(id, Status::Fail, format!("{whence}: its program is missing or not executable"))
+                .next("Fix the path in apiKeyHelper or make the script executable (chmod +x); Claude Code uses it before a /login."),
+            Some(program) if !options.run_helper => Check::new(
+                id,
+                Status::Ok,
+                format!("{whence}: {} exists and is executable (not run)", program.display()),
+            )
+            .next("Run `errsig doctor --run-helper` to run it once (its output is never shown) and check what it returns."),
+            Some(_) => match host.run(Path::new("sh"), &["-c", &command], HELPER_TIMEOUT) {
+                Err(e) => Check::new(id, Status::Fail, format!("{whence}: cannot run it: {e}")),
+                Ok(r) if r.timed_out => Check::new(id, Status::Fail, format!("{whence}: no answer within {}s", HELPER_TIMEOUT.as_secs()))
+                    .next("A helper that hangs makes every request fail; make it return quickly."),
+                Ok(r) if r.code != Some(0) => {
+                    Check::new(id, Status::Fail, format!("{whence}: exited with status {}", r.code.map_or("?".into(), |c| c.to_string())))
+                        .next("Run the helper by hand and fix its error; Claude Code gets no key from it.")
+                }
+                Ok(r) => {
+                    let s = shape(r.stdout.trim_end_matches('\n'));
+                    let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
+                    let mut found = format!("{whence}: returned a {} of {} characters", s.kind, s.len);
+                    if !s.problems.is_empty() {
+                        found.push_str(&format!(" — {}", s.problems.join("; ")));
+                    }
+                    Check::new(id, status, found)
+                }
+            },
+        });
+    }
+    for key in ["forceLoginMethod", "forceLoginOrgUUID"] {
+        if let Some((v, f)) = sources.setting(key) {
+            out.push(
+                Check::new("settings.force-login", Status::Ok, format!("{key} = {v} in {}", f.path.display())).next(
+                    "/login can only choose what this allows; a login to another method or organization is refused.",
+                ),
+            );
+        }
+    }
+    out
+}
