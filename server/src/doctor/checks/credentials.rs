@@ -176,7 +176,8 @@ pub fn check(host: &Host, creds: &Credentials) -> Vec<Check> {
         if let Credential::Var(name, value, origin) = c {
             let s = shape(value);
             let id = format!("env.{name}");
-            let mut found = format!("{name} from {}: a {} of {} characters", origin.describe(), s.kind, s.len);
+            let article = if s.kind.starts_with(['A', 'E', 'O', 'a', 'e', 'o']) { "an" } else { "a" };
+            let mut found = format!("{name} from {}: {article} {} of {} characters", origin.describe(), s.kind, s.len);
             let mut problems = s.problems.clone();
             if *name == "ANTHROPIC_API_KEY" && s.kind.starts_with("OAuth") {
                 problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());

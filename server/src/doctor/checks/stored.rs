@@ -93,7 +93,14 @@ fn credentials_file(file: &Path) -> Check {
                 problems.push("expired (Claude Code refreshes it if the refresh token still works)".into());
             }
         }
-        Some(e) => found.push_str(&format!(", valid for {} more h", (e - now_ms) / 3_600_000)),
+        Some(e) => {
+            let minutes = (e - now_ms) / 60_000;
+            if minutes < 120 {
+                found.push_str(&format!(", access token valid for {minutes} more minutes"));
+            } else {
+                found.push_str(&format!(", access token valid for {} more hours", minutes / 60));
+            }
+        }
         None => problems.push("no expiry recorded".into()),
     }
     if !scopes.is_empty() && !scopes.contains(&"user:inference") {
