@@ -70,7 +70,14 @@ pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) ->
                 }
                 match report {
                     Ok(Ok(r)) => {
-                        let md = render::markdown(&r);
+                        let mut md = render::markdown(&r);
+                        let ids = me.request_ids();
+                        if !ids.is_empty() {
+                            md.push_str("\n## Request ids in open documents\n\n");
+                            for id in ids {
+                                md.push_str(&format!("- `{id}`\n"));
+                            }
+                        }
                         let can_show = me.state().show_document;
                         let dir = super::actions::report_dir(&me.state());
                         match super::actions::write(
@@ -107,9 +114,15 @@ pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) ->
                 let target = probe::target(&h, &sources);
                 let who = creds.print_mode().map_or("no credential".into(), |c| c.describe());
                 let host_name = checks::environment::url_host(&target.base);
+                let whence = match (&target.origin, target.from_project) {
+                    (Some(o), true) => format!(" (this host comes from a project file: {})", o.describe()),
+                    _ => String::new(),
+                };
                 let ask = ShowMessageRequestParams {
                     typ: MessageType::WARNING,
-                    message: format!("Send one request (GET /v1/models) to {host_name} with {who} to check it?"),
+                    message: format!(
+                        "Send one request (GET /v1/models) to {host_name}{whence} with {who} to check it?"
+                    ),
                     actions: Some(vec![
                         MessageActionItem { title: "Send".into(), properties: Default::default() },
                         MessageActionItem { title: "Cancel".into(), properties: Default::default() },

@@ -294,6 +294,16 @@ impl Backend {
         })
     }
 
+    /// The request ids of the findings in open documents (for the doctor's report).
+    fn request_ids(&self) -> Vec<String> {
+        let st = self.state();
+        let mut ids: Vec<String> =
+            st.docs.values().flat_map(|o| o.doc.findings().filter_map(|f| f.event.request_id.clone())).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// Ask the client for the `errsig` settings section and apply it.
     async fn pull_configuration(&self) {
         let item = ConfigurationItem { scope_uri: None, section: Some("errsig".into()) };

@@ -458,6 +458,7 @@ fn the_doctor_behind_code_actions() {
     );
     let uri = "untitled:doc";
     open(&mut c, uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    open(&mut c, "untitled:other", "log", &fixture("cc-1.0-print-permission_denied.txt"));
     let d = c.diagnostics(uri, |d| d.len() == 1);
     let actions = c.request(
         "textDocument/codeAction",
@@ -483,6 +484,7 @@ fn the_doctor_behind_code_actions() {
     assert!(report.starts_with("# errsig doctor report"), "{report}");
     assert!(report.contains("`credential.print`") && report.contains("shadows the stored /login"), "{report}");
     assert!(!report.contains("FAKElsp"), "no secret in the report");
+    assert!(report.contains("## Request ids in open documents\n\n- `req_011CQ7qZma6cJxJaT73dZWee`"), "{report}");
 
     // The fix: confirmed with its exact effect, applied with a backup.
     let fix = find("Show where a key that overrides the login is set");

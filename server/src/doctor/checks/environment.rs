@@ -32,6 +32,15 @@ pub fn check(host: &Host, sources: &Sources) -> Vec<Check> {
         }
         None => Check::new("env.base-url", Status::Ok, "ANTHROPIC_BASE_URL is not set: requests go to api.anthropic.com"),
     });
+    let model = sources.effective(host, "ANTHROPIC_MODEL").map(|(m, o)| (m, o.describe())).or_else(|| {
+        sources.setting("model").and_then(|(v, f)| v.as_str().map(|m| (m.to_owned(), format!("{}", f.path.display()))))
+    });
+    if let Some((m, whence)) = model {
+        out.push(
+            Check::new("env.model", Status::Ok, format!("model {m} (from {whence})"))
+                .next("A 404 or a 403 can be about this model: check that the account may use it."),
+        );
+    }
     let proxies: Vec<String> = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
         .iter()
         .filter_map(|n| {
