@@ -204,14 +204,8 @@ impl Candidate {
                     Some(n) => {
                         // `n` counts every byte fed since the body started.
                         let close = start + n;
-                        self.done.body = Body::Structured(self.done.text.text[start..close].to_owned());
-                        let end = self.done.text.text.len();
-                        self.done.end = trailing_hints(&self.done.text.text, close, end, &mut self.done.hints);
-                        if self.done.end == close {
-                            self.state = State::AwaitHint;
-                            return Step::More(self);
-                        }
-                        Step::Done(self.done, true)
+                        let body = Body::Structured(self.done.text.text[start..close].to_owned());
+                        self.close_body(body, close)
                     }
                     None => {
                         self.state = State::Bracket { b, start, widths, pushed: pushed_now };
@@ -225,14 +219,8 @@ impl Candidate {
                 match html_close(&self.done.text.text[offset..]) {
                     Some(close) => {
                         let close = offset + close;
-                        self.done.body = Body::Html(self.done.text.text[start..close].to_owned());
-                        let end = self.done.text.text.len();
-                        self.done.end = trailing_hints(&self.done.text.text, close, end, &mut self.done.hints);
-                        if self.done.end == close {
-                            self.state = State::AwaitHint;
-                            return Step::More(self);
-                        }
-                        Step::Done(self.done, true)
+                        let body = Body::Html(self.done.text.text[start..close].to_owned());
+                        self.close_body(body, close)
                     }
                     None => {
                         self.state = State::Html { start };
@@ -322,6 +310,19 @@ impl Candidate {
             Step::Done(c, _) => c,
             Step::More(c) => c.done,
         }
+    }
+
+    /// The body closed at `close` on the line just read: hints may follow on
+    /// the same line, or (when none did) on the next one.
+    fn close_body(mut self, body: Body, close: usize) -> Step {
+        self.done.body = body;
+        let end = self.done.text.text.len();
+        self.done.end = trailing_hints(&self.done.text.text, close, end, &mut self.done.hints);
+        if self.done.end == close {
+            self.state = State::AwaitHint;
+            return Step::More(self);
+        }
+        Step::Done(self.done, true)
     }
 
     /// Whether the body is complete and only a hint line may still follow.
