@@ -77,6 +77,11 @@ struct State {
     widths: HashMap<Uri, usize>,
     encoding: Option<Encoding>,
     pull: bool,
+    /// The client can be asked to pull diagnostics again.
+    refresh_support: bool,
+    /// Diagnostics changed outside a change the client made (a width, a
+    /// suppression, new settings): a pulling client must be told.
+    needs_refresh: bool,
     client_commands: HashSet<String>,
     show_document: bool,
     configuration: bool,
@@ -181,7 +186,10 @@ impl State {
         let enc = self.enc();
         let pull = self.pull;
         let open = self.docs.get_mut(uri)?;
-        if pull || open.published.is_some_and(|v| v > open.doc.version) {
+        if pull {
+            return None;
+        }
+        if open.published.is_some_and(|v| v > open.doc.version) {
             return None;
         }
         open.published = Some(open.doc.version);
@@ -194,6 +202,7 @@ impl State {
 
     /// Configuration changed: reload projects, rescan and republish everything.
     fn reload(&mut self) -> Vec<Publish> {
+        self.needs_refresh = self.pull;
         self.projects.clear();
         let uris: Vec<Uri> = self.docs.keys().cloned().collect();
         let mut out = Vec::new();
@@ -228,6 +237,17 @@ impl Backend {
         for p in publish {
             self.client.publish_diagnostics(p.uri, p.diagnostics, p.version).await;
         }
+        let refresh = {
+            let mut st = self.state();
+            std::mem::take(&mut st.needs_refresh) && st.refresh_support
+        };
+        if refresh {
+            // The client answers in its own time: not in this handler.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.workspace_diagnostic_refresh().await;
+            });
+        }
         let messages = std::mem::take(&mut self.state().messages);
         for m in messages {
             self.client.show_message(MessageType::WARNING, m).await;
@@ -241,6 +261,7 @@ impl Backend {
                 Some(open) => {
                     open.doc.set_columns(Some(params.columns).filter(|&c| c > 0));
                     open.published = None;
+                    st.needs_refresh = st.pull;
                     st.publish(&params.uri)
                 }
                 None => {
@@ -369,6 +390,16 @@ impl LanguageServer for Backend {
             let mut st = self.state();
             st.encoding = Some(enc);
             st.pull = pull;
+            // The spec's key is `workspace.diagnostics`; lsp-types 0.97 reads
+            // `workspace.diagnostic`, so the clients' answer never arrives.
+            // Every client that pulls diagnostics (3.17) also supports the
+            // refresh request; assume it unless told otherwise.
+            st.refresh_support = caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.diagnostic.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(true);
             st.client_commands = options.client_commands.iter().cloned().collect();
             st.trusted = options.trusted.unwrap_or(true);
             st.work_done_progress = caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false);

@@ -184,7 +184,8 @@ impl Candidate {
         if !in_string && anchors::starts_printing(&line.text) {
             return finish_open(self).not_consumed();
         }
-        match self.state {
+        // Each arm sets the next state (or completes).
+        match std::mem::replace(&mut self.state, State::AwaitHint) {
             State::Bracket { mut b, start, mut widths, pushed } => {
                 let sep = if b.in_string() {
                     let prev = widths.last().copied().unwrap_or(0);

@@ -134,6 +134,10 @@ impl Client {
                         self.shown_documents.push(m["params"].clone());
                         json!({ "success": true })
                     }
+                    "workspace/diagnostic/refresh" => {
+                        self.notifications.push_back(json!({ "method": method, "params": {} }));
+                        Value::Null
+                    }
                     // Confirmations: the first action (Apply, Send), as a user who agrees.
                     "window/showMessageRequest" => {
                         self.notifications

@@ -314,6 +314,24 @@ fn a_client_that_pulls_gets_no_pushes() {
     c.settle();
     assert!(!c.notifications.iter().any(|n| n["method"] == "textDocument/publishDiagnostics"), "never both");
     assert_eq!(c.shutdown(), Some(0));
+
+    // A suppression changes diagnostics the client did not ask about: a
+    // client that supports it is told to pull again.
+    let mut c = Client::start(&ws);
+    c.initialize(
+        json!({ "textDocument": { "diagnostic": {} }, "workspace": { "diagnostics": { "refreshSupport": true } } }),
+        json!({}),
+        &ws,
+    );
+    let log = ws.join("p.log");
+    std::fs::write(&log, "Failed to authenticate. API Error: 403 Permission denied\n").unwrap();
+    let uri = uri_of(&log);
+    open(&mut c, &uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+    c.request("workspace/executeCommand", json!({ "command": "errsig.suppress", "arguments": [{ "uri": uri, "line": 0, "rule": "403-permission-denied", "scope": "file" }] }));
+    c.wait_for("workspace/diagnostic/refresh", |_| true);
+    let rep = c.request("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(rep["items"], json!([]));
+    assert_eq!(c.shutdown(), Some(0));
 }
 
 #[test]
