@@ -96,17 +96,17 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
         }
         md.push('\n');
     } else if !rule.summary.is_empty() {
-        let _ = writeln!(md, "{}\n", rule.summary.trim());
+        let _ = writeln!(md, "{}\n", reflow(&rule.summary));
     }
     if !rule.meaning.trim().is_empty() {
-        let _ = writeln!(md, "## What it means\n\n{}\n", rule.meaning.trim());
+        let _ = writeln!(md, "## What it means\n\n{}\n", reflow(&rule.meaning));
     }
-    let notes: Vec<&str> = match event {
+    let notes: Vec<String> = match event {
         Some(ev) => rule
             .context
             .iter()
             .filter(|c| ev.context.iter().any(|l| c.when.is_match(&l.text)))
-            .map(|c| c.text.trim())
+            .map(|c| reflow(&c.text))
             .collect(),
         None => Vec::new(),
     };
@@ -124,7 +124,7 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
                 Confidence::Reported => "reported by users",
                 Confidence::Inferred => "our inference",
             };
-            let _ = writeln!(md, "{}. {} *({how})*", i + 1, c.text.trim());
+            let _ = writeln!(md, "{}. {} *({how})*", i + 1, reflow(&c.text));
         }
         md.push('\n');
     }
@@ -143,12 +143,12 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
     if !rule.fixes.is_empty() {
         md.push_str("## Fix\n\n");
         for (i, f) in rule.fixes.iter().enumerate() {
-            let _ = writeln!(md, "{}. {}", i + 1, f.trim());
+            let _ = writeln!(md, "{}. {}", i + 1, reflow(f));
         }
         md.push('\n');
     }
     if !rule.verify.trim().is_empty() {
-        let _ = writeln!(md, "## How to know it worked\n\n{}\n", rule.verify.trim());
+        let _ = writeln!(md, "## How to know it worked\n\n{}\n", reflow(&rule.verify));
     }
     if !rule.links.is_empty() {
         md.push_str("## Links\n\n");
@@ -163,6 +163,33 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
     md
 }
 
+/// Join the lines of each paragraph: rule texts are wrapped in their TOML
+/// files for reading there, and a hover window wraps again on its own.
+/// Lists, tables, quotes and code keep their lines.
+pub fn reflow(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for (i, para) in text.trim().split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        let mut first = true;
+        for line in para.lines() {
+            let t = line.trim_start();
+            if t.starts_with("```") {
+                in_code = !in_code;
+            }
+            let keep = in_code || t.starts_with("```") || t.starts_with(['-', '*', '|', '>', '#']) || t.split_once(". ").is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty());
+            if !first {
+                out.push(if keep { '\n' } else { ' ' });
+            }
+            out.push_str(if keep { line } else { t });
+            first = false;
+        }
+    }
+    out
+}
+
 fn row(md: &mut String, name: &str, value: &str) {
     let value = value.replace('|', "\\|").replace('\n', "<br>");
     let _ = writeln!(md, "| {name} | {value} |");
@@ -173,6 +200,13 @@ mod tests {
     use super::*;
     use crate::rules::Catalog;
     use std::sync::Arc;
+
+    #[test]
+    fn reflow_joins_paragraph_lines_only() {
+        assert_eq!(reflow("a b\nc d\n\ne"), "a b c d\n\ne");
+        assert_eq!(reflow("intro:\n- one\n- two\n1. three"), "intro:\n- one\n- two\n1. three");
+        assert_eq!(reflow("```\nx\ny\n```"), "```\nx\ny\n```");
+    }
 
     #[test]
     fn explanation_of_a_finding_puts_its_context_first_and_hides_no_secret() {
