@@ -179,7 +179,10 @@ pub fn reflow(text: &str) -> String {
             if t.starts_with("```") {
                 in_code = !in_code;
             }
-            let keep = in_code || t.starts_with("```") || t.starts_with(['-', '*', '|', '>', '#']) || t.split_once(". ").is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty());
+            let keep = in_code
+                || t.starts_with("```")
+                || t.starts_with(['-', '*', '|', '>', '#'])
+                || t.split_once(". ").is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty());
             if !first {
                 out.push(if keep { '\n' } else { ' ' });
             }

@@ -186,7 +186,10 @@ impl State {
         let enc = self.enc();
         let pull = self.pull;
         let open = self.docs.get_mut(uri)?;
-        if pull {
+        // A client pulls diagnostics for the documents it owns; terminal
+        // documents are sent by the client's own code and never pulled, so
+        // they are pushed (and never answered to a pull: never both).
+        if pull && !open.doc.kind.is_terminal() {
             return None;
         }
         if open.published.is_some_and(|v| v > open.doc.version) {
@@ -519,11 +522,12 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let (known, pull) = {
+        let (pushed, pull) = {
             let mut st = self.state();
-            (st.docs.remove(&params.text_document.uri).is_some(), st.pull)
+            let removed = st.docs.remove(&params.text_document.uri);
+            (removed.map(|o| o.doc.kind.is_terminal()), st.pull)
         };
-        if known && !pull {
+        if pushed.is_some_and(|terminal| terminal || !pull) {
             self.client.publish_diagnostics(params.text_document.uri, Vec::new(), None).await;
         }
     }
@@ -543,10 +547,10 @@ impl LanguageServer for Backend {
         let st = self.state();
         let enc = st.enc();
         let items = match st.docs.get(&params.text_document.uri) {
-            Some(open) => {
+            Some(open) if !open.doc.kind.is_terminal() => {
                 diagnostics::diagnostics(&params.text_document.uri, &open.doc, &open.project, open.path.as_deref(), enc)
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
             RelatedFullDocumentDiagnosticReport {

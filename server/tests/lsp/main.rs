@@ -313,6 +313,13 @@ fn a_client_that_pulls_gets_no_pushes() {
     assert_eq!(rep["items"][0]["code"], "403-permission-denied");
     c.settle();
     assert!(!c.notifications.iter().any(|n| n["method"] == "textDocument/publishDiagnostics"), "never both");
+    // Terminal documents are sent by the client's code and never pulled:
+    // they are pushed, and a pull for one is empty.
+    let term = "errsig-terminal:/7/bash";
+    open(&mut c, term, "", "Failed to authenticate. API Error: 403 Permission denied\n");
+    assert_eq!(c.diagnostics(term, |d| d.len() == 1)[0]["code"], "403-permission-denied");
+    let rep = c.request("textDocument/diagnostic", json!({ "textDocument": { "uri": term } }));
+    assert_eq!(rep["items"], json!([]));
     assert_eq!(c.shutdown(), Some(0));
 
     // A suppression changes diagnostics the client did not ask about: a
