@@ -116,21 +116,64 @@ pub fn scan_bytes(catalog: Arc<Catalog>, columns: Option<usize>, bytes: &[u8]) -
 }
 
 /// Guess the terminal width of a captured transcript from a sample of it:
-/// the width of a full-width rule (`────`) when there is one, else the
-/// widest row width when several rows share it exactly (hard-wrapped rows)
-/// but not most of them (a fixed-width log).
+/// the width of a full-width rule (`────`) when there is one; else the widest
+/// row width, but only with evidence of real wrapping — at least two rows of
+/// that width, with different text, each followed by a row that does not
+/// start a printing of its own. Repeated log lines of equal width (the same
+/// error retried) are not wrapping.
 pub fn infer_columns(sample: &[u8]) -> Option<usize> {
-    let mut widths = Vec::new();
+    let mut rows: Vec<(usize, String)> = Vec::new();
     for line in sample.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         for row in scan::ansi::normalise(line) {
             if row.width >= 20 && row.text.chars().all(|c| matches!(c, '─' | '━' | '═')) {
                 return Some(row.width);
             }
-            widths.push(row.width);
+            rows.push((row.width, row.text));
         }
     }
-    let max = widths.iter().copied().max().filter(|&m| m >= 20)?;
-    let at_max = widths.iter().filter(|&&w| w == max).count();
-    (at_max >= 2 && at_max * 2 < widths.len()).then_some(max)
+    let max = rows.iter().map(|r| r.0).max().filter(|&m| m >= 20)?;
+    let at_max = rows.iter().filter(|r| r.0 == max).count();
+    if at_max * 2 >= rows.len() {
+        return None; // a fixed-width log, not a wrapped transcript
+    }
+    let mut wrapped: Vec<&str> = rows
+        .windows(2)
+        .filter(|w| w[0].0 == max && !w[1].1.is_empty() && !scan::anchors::starts_printing(&w[1].1))
+        .map(|w| w[0].1.as_str())
+        .collect();
+    wrapped.sort_unstable();
+    wrapped.dedup();
+    (wrapped.len() >= 2).then_some(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_inferred_from_wrapping_not_from_repeated_lines() {
+        let err = "Failed to authenticate. API Error: 403 Permission denied";
+        let retried = format!("$ claude -p hi\n{err}\n$ claude -p hi again\n{err}\nexit status 1\n");
+        assert_eq!(infer_columns(retried.as_bytes()), None);
+        let numbered: String =
+            (0..40).map(|i| format!("API Error: Repeated 529 Overloaded errors. attempt {i:02}\n")).collect();
+        assert_eq!(infer_columns(numbered.as_bytes()), None);
+        // A Neovim terminal 40 columns wide: two long lines hard-wrapped.
+        let rows = "$ claude -p hello\nFailed to authenticate. API Error: 403 P\nermission denied\n$ cat notes.txt\nthe quick brown fox jumped over the lazy\ndog\n$ ";
+        assert_eq!(infer_columns(rows.as_bytes()), Some(40));
+        assert_eq!(infer_columns("a\n────────────────────────────────────────\n".as_bytes()), Some(40));
+    }
+
+    #[test]
+    fn retried_errors_are_each_found_with_their_own_message() {
+        let err = "Failed to authenticate. API Error: 403 Permission denied";
+        let retried = format!("$ claude -p hi\n{err}\n$ claude -p hi again\n{err}\nexit status 1\n");
+        let cols = infer_columns(retried.as_bytes());
+        let found = scan_bytes(Arc::new(Catalog::builtin()), cols, retried.as_bytes());
+        assert_eq!(found.len(), 2);
+        assert!(found
+            .iter()
+            .all(|f| f.event.message.as_deref() == Some("Permission denied") && f.rule.id == "403-permission-denied"));
+    }
 }
