@@ -246,13 +246,33 @@ fn ci_files_and_the_keychain_on_macos() {
 fn unset_env_edits_only_a_project_settings_file_with_a_backup() {
     let m = Machine::new("unset");
     let file = m.ws.join(".claude/settings.local.json");
-    let original = format!("{{\n  \"env\": {{ \"ANTHROPIC_API_KEY\": \"{KEY}\", \"OTHER\": \"1\" }}\n}}\n");
+    // Both variables in one file: one backup of the file as it was.
+    let original = format!(
+        "{{\n  \"env\": {{ \"ANTHROPIC_API_KEY\": \"{KEY}\", \"ANTHROPIC_AUTH_TOKEN\": \"{TOKEN}\", \"OTHER\": \"1\" }}\n}}\n"
+    );
     write(&file, &original);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let (code, text) = m.doctor(&["--fix", "unset-env", "--yes"]);
     assert_eq!(code, 0, "{text}");
     let now = std::fs::read_to_string(&file).unwrap();
-    assert!(!now.contains("ANTHROPIC_API_KEY") && now.contains("OTHER"), "{now}");
-    let backup = text.lines().find_map(|l| l.split("(backup ").nth(1)).unwrap().trim_end_matches(')').to_owned();
+    assert!(
+        !now.contains("ANTHROPIC_API_KEY") && !now.contains("ANTHROPIC_AUTH_TOKEN") && now.contains("OTHER"),
+        "{now}"
+    );
+    let backups: Vec<&str> = text.lines().filter_map(|l| l.split("(backup ").nth(1)).collect();
+    assert_eq!(backups.len(), 1, "{text}");
+    let backup = backups[0].trim_end_matches(')').to_owned();
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), original);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600, "the backup stays private");
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let (code, _) = m.doctor(&["--restore", &backup]);
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original, "byte for byte");

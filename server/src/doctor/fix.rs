@@ -10,13 +10,15 @@ use std::path::{Path, PathBuf};
 /// The fixes there are.
 pub const FIXES: &[&str] = &["move-credentials", "unset-env", "keychain"];
 
-/// A change to make.
+/// A change to make. Backup names are chosen when the change is applied,
+/// so that no two backups can ever share a name.
 #[derive(Debug, Clone)]
 pub enum Change {
     /// Move a file aside (the move is the backup).
-    MoveAside { file: PathBuf, backup: PathBuf },
-    /// Remove a variable from a settings file's `env` block, after a backup.
-    RemoveEnv { file: PathBuf, name: String, backup: PathBuf },
+    MoveAside { file: PathBuf },
+    /// Remove variables from a settings file's `env` block, after one backup
+    /// of the file as it was.
+    RemoveEnv { file: PathBuf, names: Vec<String> },
 }
 
 /// What a fix would do.
@@ -73,11 +75,14 @@ pub fn plan(host: &Host, sources: &Sources, id: &str) -> Result<Plan, String> {
             if !file.is_file() {
                 return Err(format!("there is no {} to move", file.display()));
             }
-            let backup = backup_name(&file);
-            steps.push(format!("move {} to {} (nothing is deleted)", file.display(), backup.display()));
+            steps.push(format!(
+                "move {} to {}.errsig-backup-<time> (nothing is deleted)",
+                file.display(),
+                file.display()
+            ));
             steps.push("then run `claude /login` to store a fresh login".into());
-            steps.push(format!("undo: errsig doctor --restore {}", backup.display()));
-            changes.push(Change::MoveAside { file, backup });
+            steps.push("undo: errsig doctor --restore <that backup>".into());
+            changes.push(Change::MoveAside { file });
         }
         "unset-env" | "unset-shadowing-env" => {
             for name in ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"] {
@@ -94,14 +99,19 @@ pub fn plan(host: &Host, sources: &Sources, id: &str) -> Result<Plan, String> {
                         Origin::Settings(file) => {
                             let project = sources.files.iter().any(|f| f.project && f.path == file);
                             if project {
-                                let backup = backup_name(&file);
                                 steps.push(format!(
-                                    "remove {name} from the env block of {} (backup: {})",
+                                    "remove {name} from the env block of {} (after a backup of the file as it is: {}.errsig-backup-<time>; undo with errsig doctor --restore)",
                                     file.display(),
-                                    backup.display()
+                                    file.display()
                                 ));
-                                steps.push(format!("undo: errsig doctor --restore {}", backup.display()));
-                                changes.push(Change::RemoveEnv { file, name: name.into(), backup });
+                                let existing = changes.iter_mut().find_map(|c| match c {
+                                    Change::RemoveEnv { file: f, names } if *f == file => Some(names),
+                                    _ => None,
+                                });
+                                match existing {
+                                    Some(names) => names.push(name.into()),
+                                    None => changes.push(Change::RemoveEnv { file, names: vec![name.into()] }),
+                                }
                             } else {
                                 steps.push(format!("{name} is set in the env block of {}: remove it there (errsig edits only the project's settings files)", file.display()));
                             }
@@ -130,25 +140,45 @@ pub fn apply(plan: &Plan) -> Result<Vec<String>, String> {
     let mut done = Vec::new();
     for c in &plan.changes {
         match c {
-            Change::MoveAside { file, backup } => {
-                std::fs::rename(file, backup).map_err(|e| format!("cannot move {}: {e}", file.display()))?;
+            Change::MoveAside { file } => {
+                let backup = backup_name(file);
+                std::fs::rename(file, &backup).map_err(|e| format!("cannot move {}: {e}", file.display()))?;
                 done.push(format!("moved {} to {}", file.display(), backup.display()));
             }
-            Change::RemoveEnv { file, name, backup } => {
+            Change::RemoveEnv { file, names } => {
                 let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
                 let mut v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-                std::fs::write(backup, &text)
-                    .map_err(|e| format!("cannot write the backup {}: {e}", backup.display()))?;
+                // The backup is a copy: it keeps the file's permissions (a
+                // settings file holding a key stays private).
+                let backup = backup_name(file);
+                std::fs::copy(file, &backup).map_err(|e| format!("cannot back up {}: {e}", file.display()))?;
                 if let Some(env) = v.get_mut("env").and_then(Value::as_object_mut) {
-                    env.remove(name);
+                    for n in names {
+                        env.remove(n);
+                    }
                 }
                 let out = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n";
-                std::fs::write(file, out).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-                done.push(format!("removed {name} from {} (backup {})", file.display(), backup.display()));
+                write_atomic(file, &out)?;
+                done.push(format!(
+                    "removed {} from {} (backup {})",
+                    names.join(", "),
+                    file.display(),
+                    backup.display()
+                ));
             }
         }
     }
     Ok(done)
+}
+
+/// Replace a file's content through a temporary file and a rename, keeping
+/// its permissions: a crash never leaves half a settings file.
+fn write_atomic(file: &Path, text: &str) -> Result<(), String> {
+    let tmp = file.with_extension("errsig-tmp");
+    let perms = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?.permissions();
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::set_permissions(&tmp, perms).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, file).map_err(|e| format!("cannot replace {}: {e}", file.display()))
 }
 
 /// Put a backup back where it came from. A file now in its place is itself

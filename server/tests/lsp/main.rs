@@ -517,7 +517,7 @@ fn the_doctor_behind_code_actions() {
     let ask = c.wait_for("window/showMessageRequest", |p| {
         p["message"].as_str().unwrap().contains("remove ANTHROPIC_API_KEY from the env block")
     });
-    assert!(ask["message"].as_str().unwrap().contains("undo: errsig doctor --restore"));
+    assert!(ask["message"].as_str().unwrap().contains("undo with errsig doctor --restore"));
     let done =
         c.wait_for("window/showMessage", |p| p["message"].as_str().unwrap().starts_with("removed ANTHROPIC_API_KEY"));
     let backup = done["message"].as_str().unwrap().split("(backup ").nth(1).unwrap().trim_end_matches(')').to_owned();
