@@ -385,3 +385,18 @@ fn the_probe_survives_slow_garbage_and_asks_before_a_project_base_url() {
     assert!(c.starts_with("ok"), "{c}");
     assert_eq!(api.requests.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn a_tool_that_leaves_children_behind_does_not_hang_the_doctor() {
+    let mut m = Machine::new("hang");
+    m.set("ERRSIG_DOCTOR_RUN_TIMEOUT_MS", "300");
+    // `claude` starts a long sleep that keeps the output pipe open, then sleeps.
+    executable(&m.bin.join("claude"), "#!/bin/sh\nsleep 300 &\nsleep 300\n");
+    let start = std::time::Instant::now();
+    let c = m.check(&[], "tools.claude");
+    // A hang would be 300 s per run; the bound is far from any speed target.
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
+    assert!(c.contains("(version unknown)"), "{c}");
+    let c = m.check(&[], "tools.auth-status");
+    assert!(c.starts_with("skipped") && c.contains("did not answer"), "{c}");
+}

@@ -101,21 +101,31 @@ impl Host {
     }
 
     /// Run a program with a timeout; its output is captured, never echoed.
+    /// The program runs in its own process group, and the whole group is
+    /// killed at the deadline: a script that leaves children behind (a
+    /// `sleep`, a password prompt) cannot make the doctor hang.
     pub fn run(&self, program: &Path, args: &[&str], timeout: Duration) -> std::io::Result<Ran> {
-        let mut child = Command::new(program)
-            .args(args)
-            .current_dir(&self.workspace)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let mut cmd = Command::new(program);
+        cmd.args(args).current_dir(&self.workspace).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        // Tests shorten every deadline to exercise programs that hang.
+        let timeout = self
+            .var("ERRSIG_DOCTOR_RUN_TIMEOUT_MS")
+            .and_then(|v| v.parse().ok())
+            .map_or(timeout, |ms| timeout.min(Duration::from_millis(ms)));
+        let mut child = cmd.spawn()?;
         let mut stdout = child.stdout.take();
-        let reader = std::thread::spawn(move || {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
             let mut s = String::new();
             if let Some(o) = stdout.as_mut() {
                 let _ = o.take(64 * 1024).read_to_string(&mut s);
             }
-            s
+            let _ = tx.send(s);
         });
         let deadline = Instant::now() + timeout;
         let status = loop {
@@ -123,15 +133,35 @@ impl Host {
                 break Some(st);
             }
             if Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
                 break None;
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let stdout = reader.join().unwrap_or_default();
-        Ok(Ran { code: status.and_then(|s| s.code()), timed_out: status.is_none(), stdout })
+        // The output ends when every process holding the pipe is gone; wait
+        // for it only until the deadline.
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(50));
+        let stdout = rx.recv_timeout(if status.is_some() { left } else { Duration::ZERO });
+        let timed_out = status.is_none() || stdout.is_err();
+        if timed_out {
+            kill_group(&mut child);
+        }
+        Ok(Ran { code: status.and_then(|s| s.code()), timed_out, stdout: stdout.unwrap_or_default() })
     }
+}
+
+/// Kill a child and everything it started.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group the
+        // child leads (it was started with process_group(0)); no memory is
+        // involved.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Whether a path is an executable file.
