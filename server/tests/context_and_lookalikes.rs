@@ -48,8 +48,31 @@ fn lookalikes_are_not_anthropic_errors() {
         "Error: 403 {\"error\":{\"message\":\"Project does not have access\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}",
         "{\"message\":\"Resource not accessible by integration\",\"documentation_url\":\"https://docs.github.com/rest\",\"status\":\"403\"}",
         "nginx: 403 Forbidden while reading response header from upstream",
+        // A package registry refusing a package whose name says "anthropic".
+        "$ npm install @anthropic-ai/sdk\nnpm error code E403\nnpm error 403 403 Forbidden - GET https://registry.npmjs.org/@anthropic-ai%2fsdk",
+        "$ docker pull ghcr.io/anthropics/claude-code\nError response from daemon: Head \"https://ghcr.io/v2/anthropics/claude-code/manifests/latest\": denied: 403 Forbidden",
+        "$ pip install anthropic\nERROR: HTTP error 403 while getting https://files.pythonhosted.org/packages/anthropic-2.14.0-py3-none-any.whl\nERROR: 403 Forbidden",
     ] {
         let found = scan_bytes(catalog.clone(), None, text.as_bytes());
         assert!(found.is_empty(), "{text}\n => {:?}", found.iter().map(|f| &f.rule.id).collect::<Vec<_>>());
+    }
+}
+
+/// Anthropic's own errors whose message mentions another vendor or host.
+#[test]
+fn a_foreign_word_in_an_anthropic_message_does_not_hide_it() {
+    let catalog = Arc::new(Catalog::builtin());
+    for (text, rule) in [
+        (
+            r#"API Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"Unable to download the file at https://github.com/acme/app/raw/main/diagram.png"}}"#,
+            "400-invalid-request",
+        ),
+        (
+            r#"● API Error: 404 {"type":"error","error":{"type":"not_found_error","message":"model: openai/gpt-4o"}}"#,
+            "404-not-found",
+        ),
+    ] {
+        let found = scan_bytes(catalog.clone(), None, text.as_bytes());
+        assert_eq!(found.iter().map(|f| f.rule.id.as_str()).collect::<Vec<_>>(), [rule], "{text}");
     }
 }

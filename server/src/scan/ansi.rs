@@ -28,6 +28,10 @@ const WIDE_TAIL: char = '\u{0}';
 /// bundle, a binary blob) cannot make the scanner's memory unbounded.
 pub const MAX_LINE_BYTES: usize = 256 * 1024;
 
+/// The widest row the virtual screen has: cursor movement beyond it is
+/// clamped, so `ESC[4096C` repeated cannot make a row of a billion cells.
+pub const MAX_COLUMNS: usize = 64 * 1024;
+
 /// A physical line after terminal normalisation.
 #[derive(Debug, Clone, Default)]
 pub struct NormLine {
@@ -108,10 +112,11 @@ pub fn normalise(line: &[u8]) -> Vec<NormLine> {
                 i += 1;
             }
             b'\t' => {
-                let next = (screen.cursor / 8 + 1) * 8;
+                let next = ((screen.cursor / 8 + 1) * 8).min(MAX_COLUMNS);
                 while screen.cursor < next {
                     screen.put(' ', i as u32);
                 }
+                screen.cursor = next;
                 i += 1;
             }
             0x00..=0x1f | 0x7f => i += 1,
@@ -155,6 +160,9 @@ struct Row {
 
 impl Row {
     fn put(&mut self, ch: char, orig: u32) {
+        if self.cursor >= MAX_COLUMNS {
+            return;
+        }
         let w = ch.width().unwrap_or(0);
         if w == 0 {
             // Combining marks and zero-width characters attach to the
@@ -277,12 +285,12 @@ fn csi(line: &[u8], start: usize, row: &mut Row) -> (usize, Option<usize>) {
             .min(4096)
     };
     match fin {
-        b'G' | b'`' => row.cursor = arg(0, 1) - 1,
-        b'C' | b'a' => row.cursor += arg(0, 1),
+        b'G' | b'`' => row.cursor = (arg(0, 1) - 1).min(MAX_COLUMNS),
+        b'C' | b'a' => row.cursor = (row.cursor + arg(0, 1)).min(MAX_COLUMNS),
         b'D' => row.cursor = row.cursor.saturating_sub(arg(0, 1)),
         b'A' | b'B' | b'e' => return (j + 1, Some(row.cursor)),
         b'E' | b'F' => return (j + 1, Some(0)),
-        b'H' | b'f' => return (j + 1, Some(arg(1, 1) - 1)),
+        b'H' | b'f' => return (j + 1, Some((arg(1, 1) - 1).min(MAX_COLUMNS))),
         b'K' => match arg(0, 0) {
             0 => row.cells.truncate(row.cursor),
             1 => row.erase(0, row.cursor + 1),
@@ -364,6 +372,15 @@ mod tests {
         // Ink's erase-and-redraw: the old frame's rows are gone.
         assert_eq!(rows("old\x1b[2K\x1b[1A\x1b[2K\x1b[G  \u{23bf} API Error: 403 "), ["  \u{23bf} API Error: 403"]);
         assert_eq!(rows(""), [""]);
+    }
+
+    #[test]
+    fn cursor_movement_cannot_make_a_huge_row() {
+        let bomb = "\x1b[4096C".repeat(30_000) + "x";
+        let rows = normalise(bomb.as_bytes());
+        assert!(rows.iter().all(|r| r.width <= MAX_COLUMNS), "{}", rows[0].width);
+        let tabs = "\t".repeat(100_000) + "x";
+        assert!(normalise(tabs.as_bytes()).iter().all(|r| r.width <= MAX_COLUMNS));
     }
 
     #[test]

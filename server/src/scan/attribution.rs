@@ -23,6 +23,15 @@ static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .ascii_case_insensitive(true)
         .build([
             "anthropic",
+            "registry",
+            "pypi",
+            "pythonhosted",
+            "ghcr.io",
+            "docker.io",
+            "quay.io",
+            "npm e",
+            "npm err",
+            "from daemon",
             "req_",
             "/v1/messages",
             "claude",
@@ -36,7 +45,7 @@ static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 });
 
 static FOREIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bopenai\b|node_modules/openai/|site-packages/openai/|api\.openai\.com|x-github-request-id|api\.github\.com|\bgithub\.com/|Server: AmazonS3|x-amz-request-id|<Code>AccessDenied</Code>")
+    Regex::new(r"(?i)\bopenai\b|node_modules/openai/|site-packages/openai/|api\.openai\.com|x-github-request-id|api\.github\.com|\bgithub\.com/|Server: AmazonS3|x-amz-request-id|<Code>AccessDenied</Code>|registry\.npmjs\.org|registry\.yarnpkg\.com|\bpypi\.org|files\.pythonhosted\.org|\bghcr\.io|\bdocker\.io|\bquay\.io|\bnpm (?:error|ERR!)|Error response from daemon")
         .expect("foreign pattern is valid")
 });
 

@@ -250,10 +250,13 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         }
     }
     ev.status?;
+    // Evidence in the printing's own text decides only for printings that do
+    // not already prove themselves Anthropic's: a message that mentions
+    // github.com or an `openai/…` model name is still Anthropic's message.
     match text_signal(&done) {
-        Some(Signal::Foreign) => foreign = true,
+        Some(Signal::Foreign) if !strong => foreign = true,
         Some(Signal::Anthropic) => strong = true,
-        None => {}
+        _ => {}
     }
     if foreign {
         return None;
