@@ -76,3 +76,21 @@ fn a_foreign_word_in_an_anthropic_message_does_not_hide_it() {
         assert_eq!(found.iter().map(|f| f.rule.id.as_str()).collect::<Vec<_>>(), [rule], "{text}");
     }
 }
+
+/// A recorded terminal session (an asciinema cast) keeps the escapes inside
+/// its JSON strings: they are played like a terminal's.
+#[test]
+fn escapes_inside_json_strings_are_played() {
+    let catalog = Arc::new(Catalog::builtin());
+    let cast = r#"{"version": 2, "width": 80, "height": 24}
+[0.5, "o", "\u001b[1mAPI Error\u001b[22m: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permission denied\"},\"request_id\":\"req_011CSHmzpnGHTh7ZxBa1cFA2\"} · Please run /login\r\n"]
+"#;
+    let found = scan_bytes(catalog, None, cast.as_bytes());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let e = &found[0].event;
+    assert_eq!((e.producer.as_str(), e.message.as_deref()), ("claude-code", Some("Permission denied")));
+    assert!(e.text.starts_with("API Error: 403"), "{}", e.text);
+    assert!(!e.text.contains('\x1b'));
+    // The position points at `API` in the original line, after `\u001b[1m`.
+    assert_eq!((e.start.line, e.start.character), (1, 21));
+}

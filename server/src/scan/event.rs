@@ -401,22 +401,24 @@ fn unescape(content: &str, base: usize, map: &[Loc]) -> (String, Vec<Loc>) {
     (out, locs)
 }
 
+/// Split an unescaped string into lines, each played through the terminal
+/// normaliser (a recorded terminal session — an asciinema cast, a JSON log of
+/// terminal output — keeps its escapes inside the string).
 fn split_doc(s: &str, map: &[Loc], line: &Logical) -> Vec<Logical> {
     let mut out = Vec::new();
     let mut start = 0;
     for part in s.split('\n') {
         let end = start + part.len();
-        let mut m = map[start..end].to_vec();
-        m.push(map.get(end).copied().unwrap_or_default());
-        out.push(Logical { text: part.trim_end_matches('\r').to_owned(), map: m, rows: line.rows.clone() });
-        start = end + 1;
-    }
-    for l in &mut out {
-        l.map.truncate(l.text.len() + 1);
-        if l.map.len() < l.text.len() + 1 {
-            let last = l.map.last().copied().unwrap_or_default();
-            l.map.resize(l.text.len() + 1, last);
+        let part_map = &map[start..=end.min(map.len() - 1)];
+        let part = part.strip_suffix('\r').unwrap_or(part);
+        for row in super::ansi::normalise(part.as_bytes()) {
+            let at = |i: usize| {
+                part_map.get(row.orig_at(i) as usize).copied().unwrap_or_else(|| part_map[part_map.len() - 1])
+            };
+            let m: Vec<Loc> = (0..=row.text.len()).map(at).collect();
+            out.push(Logical { text: row.text, map: m, rows: line.rows.clone() });
         }
+        start = end + 1;
     }
     out
 }

@@ -35,7 +35,7 @@ impl Reporter for Github {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let mut message = headline(&f.rule, e);
+        let mut message = super::printable(&headline(&f.rule, e)).into_owned();
         if let Some(fix) = f.rule.fixes.first() {
             message.push_str(&format!("\nhelp: {}", fix.trim()));
         }

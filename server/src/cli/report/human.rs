@@ -67,9 +67,16 @@ impl Reporter for Human {
         let line_no = (e.start.line + 1).to_string();
         let pad = " ".repeat(line_no.len());
         writeln!(self.out, "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}", f.severity, f.rule.id, f.rule.title)?;
-        writeln!(self.out, "{pad}{blue}-->{blue:#} {}:{}:{}", item.path, e.start.line + 1, e.start.column + 1)?;
+        writeln!(
+            self.out,
+            "{pad}{blue}-->{blue:#} {}:{}:{}",
+            super::printable(item.path),
+            e.start.line + 1,
+            e.start.column + 1
+        )?;
         writeln!(self.out, "{pad} {blue}|{blue:#}")?;
-        let first = e.text.lines().next().unwrap_or("").trim_end();
+        let text = super::printable(&e.text);
+        let first = text.lines().next().unwrap_or("").trim_end();
         let shown = cut(first, SNIPPET_COLUMNS);
         writeln!(self.out, "{blue}{line_no} |{blue:#} {shown}")?;
         writeln!(self.out, "{pad} {blue}|{blue:#} {sev}{}{sev:#}", "^".repeat(shown.width().max(1)))?;
@@ -78,7 +85,7 @@ impl Reporter for Human {
         }
         let mut said = false;
         if let Some(fix) = f.rule.fixes.first() {
-            let fix = fix.trim().replace('\n', " ");
+            let fix = errsig::explain::reflow(fix);
             writeln!(self.out, "{pad} {blue}={blue:#} {bold}help{bold:#}: {fix}")?;
             said = true;
         }
@@ -151,6 +158,12 @@ mod tests {
         h.finish(&Stats { files: 1, errors: 1, ..Stats::default() }).unwrap();
         let out = buf.0.lock().unwrap().clone();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn control_characters_from_the_input_are_not_replayed() {
+        assert_eq!(super::super::printable("a\x1b]52;c;eA==\x07b\tc"), "a\u{fffd}]52;c;eA==\u{fffd}b\tc");
+        assert!(matches!(super::super::printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

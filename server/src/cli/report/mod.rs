@@ -26,6 +26,20 @@ pub enum Format {
     Github,
 }
 
+/// Text from a scanned file made safe for a terminal or a CI log: control
+/// characters (escape sequences that could set a title, write the clipboard
+/// or fake a workflow command) become visible replacement characters.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        s.chars()
+            .map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{fffd}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Totals for the summary.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
