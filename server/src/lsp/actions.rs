@@ -81,7 +81,7 @@ fn action(title: String, command: Command, diagnostics: &[Diagnostic]) -> CodeAc
 /// The code actions for the findings in `params.range`.
 pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -> Vec<CodeActionOrCommand> {
     let removed = open.doc.removed();
-    let (from, to) = (params.range.start.line + removed, params.range.end.line + removed);
+    let (from, to) = (params.range.start.line.saturating_add(removed), params.range.end.line.saturating_add(removed));
     let uri = &params.text_document.uri;
     let has = |c: &str| st.client_commands.contains(c);
     let mut out = Vec::new();
@@ -167,11 +167,11 @@ fn arg<T: for<'de> Deserialize<'de>>(params: &ExecuteCommandParams) -> Result<T>
 /// The finding at a line of an open document, with where it is.
 fn finding_at(st: &State, at: &At) -> Result<(Finding, String, PathBuf)> {
     let open = st.docs.get(&at.uri).ok_or_else(|| Error::invalid_params("document is not open"))?;
-    let abs = at.line + open.doc.removed();
+    let abs = at.line.saturating_add(open.doc.removed());
     let (f, _) = visible(&open.doc, &open.project, open.path.as_deref())
         .into_iter()
         .find(|(f, _)| (f.event.start.line..=f.event.end.line).contains(&abs))
-        .ok_or_else(|| Error::invalid_params(format!("no finding on line {}", at.line + 1)))?;
+        .ok_or_else(|| Error::invalid_params(format!("no finding on line {}", at.line.saturating_add(1))))?;
     let source = match &open.path {
         Some(p) => p.display().to_string(),
         None => at.uri.as_str().to_owned(),
@@ -247,7 +247,7 @@ pub(super) async fn execute(backend: &Backend, params: ExecuteCommandParams) -> 
             let (path, can_show) = {
                 let st = backend.state();
                 let (f, source, dir) = finding_at(&st, &at)?;
-                let text = finding_markdown(&f, &source, at.line + 1);
+                let text = finding_markdown(&f, &source, at.line.saturating_add(1));
                 (write(&dir.join("reports"), &format!("{}-{}.md", stamp(), f.rule.id), &text)?, st.show_document)
             };
             show(backend, &path, can_show);
@@ -278,14 +278,14 @@ pub(super) async fn execute(backend: &Backend, params: ExecuteCommandParams) -> 
                     .ok_or_else(|| Error::invalid_params("no workspace folder to write .errsig.toml in"))?;
                 let file = project.file.clone().unwrap_or_else(|| root.join(errsig::config::FILE_NAME));
                 let rel = open.path.as_deref().map(|p| project.relative(p).to_string_lossy().replace('\\', "/"));
-                let abs = a.line + open.doc.removed();
+                let abs = a.line.saturating_add(open.doc.removed());
                 let line = open
                     .doc
                     .findings()
                     .find(|f| f.rule.id == a.rule && (f.event.start.line..=f.event.end.line).contains(&abs))
                     .map(|f| f.event.start.line - open.doc.removed() + 1);
                 let (path, line) = match a.scope {
-                    Scope::Line => (rel.as_deref(), Some(line.unwrap_or(a.line + 1))),
+                    Scope::Line => (rel.as_deref(), Some(line.unwrap_or(a.line.saturating_add(1)))),
                     Scope::File => (rel.as_deref(), None),
                     Scope::Project => (None, None),
                 };

@@ -55,20 +55,24 @@ pub fn diagnostics(
 ) -> Vec<Diagnostic> {
     let found = visible(doc, project, path);
     let removed = doc.removed();
+    // Repeats (retries, redraws) of the same error, grouped once: linking
+    // them costs the number of findings, not its square.
+    let mut groups: std::collections::HashMap<(&str, Option<&str>, Option<u16>), Vec<usize>> = Default::default();
+    for (i, (f, _)) in found.iter().enumerate() {
+        groups.entry((f.rule.id.as_str(), f.event.message.as_deref(), f.event.status)).or_default().push(i);
+    }
     found
         .iter()
         .enumerate()
         .map(|(i, (f, sev))| {
             let e = &f.event;
-            // Repeats (retries, redraws) of the same error in this document.
-            let related: Vec<DiagnosticRelatedInformation> = found
+            let group = &groups[&(f.rule.id.as_str(), e.message.as_deref(), e.status)];
+            let related: Vec<DiagnosticRelatedInformation> = group
                 .iter()
-                .enumerate()
-                .filter(|(j, (g, _))| {
-                    *j != i && g.rule.id == f.rule.id && g.event.message == e.message && g.event.status == e.status
-                })
+                .filter(|&&j| j != i)
                 .take(MAX_RELATED)
-                .map(|(_, (g, _))| DiagnosticRelatedInformation {
+                .map(|&j| &found[j])
+                .map(|(g, _)| DiagnosticRelatedInformation {
                     location: Location::new(uri.clone(), range(g, removed, enc)),
                     message: format!("the same error, printed again on line {}", g.event.start.line - removed + 1),
                 })

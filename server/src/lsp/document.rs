@@ -156,8 +156,15 @@ impl Document {
             };
             let (start, end) = (self.offset(range.start, enc), self.offset(range.end, enc));
             let (start, end) = (start.min(end), start.max(end));
-            // Lines deleted from the top: a terminal trimming its scrollback.
-            if start == 0 && change.text.is_empty() && range.end.character == 0 && range.end.line > 0 {
+            // Lines deleted from the top of a terminal: it trims its
+            // scrollback. (In a file the same edit changes what the rest
+            // means — evidence can go away — so it is an ordinary change.)
+            if self.kind.is_terminal()
+                && start == 0
+                && change.text.is_empty()
+                && range.end.character == 0
+                && range.end.line > 0
+            {
                 let n = (range.end.line as usize).min(self.starts.len() - 1);
                 if self.starts[n] == end {
                     self.trim_top(n);
@@ -373,6 +380,25 @@ mod tests {
         append(&mut d, "more\n");
         assert!(d.last_scan <= 10, "{}", d.last_scan);
         assert_eq!(d.findings().count(), 1);
+    }
+
+    #[test]
+    fn deleting_the_top_of_a_file_is_an_ordinary_change() {
+        // Without the evidence line the bare 403 is someone else's.
+        let mut d = Document::open(
+            Kind::File,
+            "> POST /v1/messages HTTP/1.1\nError: 403 status code (no body)\n".into(),
+            0,
+            catalog(),
+            None,
+        );
+        assert_eq!(d.findings().count(), 1);
+        let range = Range::new(Position::new(0, 0), Position::new(1, 0));
+        d.apply(
+            vec![TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: String::new() }],
+            Encoding::Utf16,
+        );
+        assert_eq!((d.removed(), d.findings().count()), (0, 0));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use tower_lsp_server::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKin
 
 pub(super) fn hover(open: &Open, line: u32, enc: Encoding) -> Option<Hover> {
     let removed = open.doc.removed();
-    let abs = line + removed;
+    let abs = line.saturating_add(removed);
     let found = visible(&open.doc, &open.project, open.path.as_deref());
     let (f, _) = found.into_iter().find(|(f, _)| (f.event.start.line..=f.event.end.line).contains(&abs))?;
     Some(Hover {
