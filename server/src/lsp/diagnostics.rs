@@ -45,6 +45,9 @@ fn lsp_severity(s: Severity) -> DiagnosticSeverity {
     }
 }
 
+/// What makes two findings repeats of one error: rule, message, status.
+type RepeatKey<'a> = (&'a str, Option<&'a str>, Option<u16>);
+
 /// The diagnostics of a document.
 pub fn diagnostics(
     uri: &Uri,
@@ -57,7 +60,7 @@ pub fn diagnostics(
     let removed = doc.removed();
     // Repeats (retries, redraws) of the same error, grouped once: linking
     // them costs the number of findings, not its square.
-    let mut groups: std::collections::HashMap<(&str, Option<&str>, Option<u16>), Vec<usize>> = Default::default();
+    let mut groups: std::collections::HashMap<RepeatKey<'_>, Vec<usize>> = Default::default();
     for (i, (f, _)) in found.iter().enumerate() {
         groups.entry((f.rule.id.as_str(), f.event.message.as_deref(), f.event.status)).or_default().push(i);
     }
