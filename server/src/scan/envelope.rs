@@ -60,7 +60,7 @@ pub fn classify(v: &Value) -> ErrorBody {
                 shape: Some(Shape::Anthropic),
                 error_type: s(err, "type"),
                 message: s(err, "message"),
-                request_id: s(obj, "request_id"),
+                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
                 status: None,
             };
         }
@@ -86,7 +86,7 @@ pub fn classify(v: &Value) -> ErrorBody {
                 shape: Some(Shape::Edge),
                 error_type: s(err, "type"),
                 message: s(err, "message"),
-                request_id: s(obj, "request_id"),
+                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
                 status: None,
             };
         }

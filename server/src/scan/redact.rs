@@ -16,30 +16,39 @@ static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         // Anthropic keys and tokens: keep the kind, drop the value.
         r"(?P<ant>sk-ant-[a-z]+[0-9]{0,2}-)[A-Za-z0-9_\-.]+",
-        // Header values, in curl -v, HTTP dumps, JSON and Python reprs.
-        r#"|(?P<hdr>(?i:x-api-key|authorization|proxy-authorization|x-amz-security-token|cookie|set-cookie)["']?\s*[:=]\s*["']?(?:(?i:bearer|basic)\s+)?)(?P<val>[^\s"',}\[][^\s"',}]*)"#,
+        // Cookies: every pair, to the end of the value.
+        r#"|(?P<cookie>(?i:set-cookie|cookie)\\?["']?\s*[:=]\s*\\?["']?)(?P<cval>\[REDACTED\]|[^\r\n"'\\]+)"#,
+        // Header values, in curl -v, HTTP dumps, JSON (escaped or not) and
+        // Python reprs, after an optional scheme word (Bearer, Basic, Token…).
+        r#"|(?P<hdr>(?i:x-api-key|x-goog-api-key|api-key|authorization|proxy-authorization|x-amz-security-token)\\?["']?\s*[:=]\s*\\?["']?(?:[A-Za-z][A-Za-z0-9-]*\s+)?)(?P<val>\[REDACTED\]|[^\s"',}\\\[][^\s"',}\\]*)"#,
         r"|(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9_\-.=+/]{8,}",
+        // Credentials in assignments: ANTHROPIC_AUTH_TOKEN=…, api_key='…'.
+        r#"|(?P<assign>\b(?:[A-Z][A-Z0-9_]*_(?:TOKEN|KEY|SECRET|PASSWORD)|(?i:[a-z0-9_]*(?:api[_-]?key|secret|password|auth[_-]?token|access[_-]?token)))["']?\s*[=:]\s*["']?)(?P<aval>\[REDACTED\]|[^\s"',}\[][^\s"',}]*)"#,
+        // User and password in a URL (a proxy's).
+        r"|(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\[]+:[^/\s@]+@",
         // Cloud credentials.
         r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
         r"|\bya29\.[A-Za-z0-9_\-.]+",
+        r"|\bAIza[0-9A-Za-z_\-]{35}",
     ))
     .expect("secret patterns are valid")
 });
 
-/// Replace every secret in `text` with [`MASK`].
+/// Replace every secret in `text` with [`MASK`]. Redacting twice changes
+/// nothing more.
 pub fn redact(text: &str) -> Cow<'_, str> {
     SECRETS.replace_all(text, |c: &regex::Captures<'_>| {
-        // `Authorization: Bearer [REDACTED]` must stay as it is: the scheme
-        // word is not a value.
-        if c.name("val")
-            .is_some_and(|v| v.as_str().eq_ignore_ascii_case("bearer") || v.as_str().eq_ignore_ascii_case("basic"))
-        {
+        // Already masked: leave as it is.
+        if [c.name("val"), c.name("aval"), c.name("cval")].into_iter().flatten().any(|v| v.as_str() == MASK) {
             return c[0].to_owned();
         }
-        if let Some(p) = c.name("ant").or_else(|| c.name("hdr")).or_else(|| c.name("bearer")) {
-            format!("{}{MASK}", p.as_str())
-        } else {
-            MASK.to_owned()
+        if let Some(u) = c.name("url") {
+            return format!("{}{MASK}@", u.as_str());
+        }
+        let keep = c.name("ant").or(c.name("cookie")).or(c.name("hdr")).or(c.name("bearer")).or(c.name("assign"));
+        match keep {
+            Some(p) => format!("{}{MASK}", p.as_str()),
+            None => MASK.to_owned(),
         }
     })
 }
@@ -64,11 +73,31 @@ mod tests {
             ("'authorization': 'Bearer tok12345678'", "'authorization': 'Bearer [REDACTED]'"),
             ("aws AKIAABCDEFGHIJKLMNOP", "aws [REDACTED]"),
             ("gcp ya29.a0AfH6", "gcp [REDACTED]"),
+            ("Authorization: Token abc123", "Authorization: Token [REDACTED]"),
+            (r#"{\"x-api-key\":\"gw-key-123\"}"#, r#"{\"x-api-key\":\"[REDACTED]\"}"#),
+            ("Cookie: a=1; session=s3cr3t; other=x", "Cookie: [REDACTED]"),
+            ("x-goog-api-key: AIzaSyA1234567890abcdefghijklmnopqrstuv", "x-goog-api-key: [REDACTED]"),
+            ("key AIzaSyA1234567890abcdefghijklmnopqrstuv", "key [REDACTED]"),
+            ("api_key='gw_123456'", "api_key='[REDACTED]'"),
+            ("export ANTHROPIC_AUTH_TOKEN=gw-tok-99", "export ANTHROPIC_AUTH_TOKEN=[REDACTED]"),
+            ("HTTPS_PROXY=http://me:pa55@proxy.corp:3128", "HTTPS_PROXY=http://[REDACTED]@proxy.corp:3128"),
         ];
         for (input, want) in cases {
             assert_eq!(redact(input), want, "{input}");
             assert!(!has_secret(&redact(input)), "{input}");
             assert!(has_secret(input), "{input}");
+        }
+    }
+
+    #[test]
+    fn keeps_what_is_not_secret() {
+        for s in [
+            r#"{"usage":{"input_tokens":12,"output_tokens":0,"max_tokens":1024}}"#,
+            "request_id=req_011CSHmzpnGHTh7ZxBa1cFA2",
+            "https://docs.claude.com/en/api/errors",
+            "API Error: 403 Permission denied",
+        ] {
+            assert_eq!(redact(s), s);
         }
     }
 
