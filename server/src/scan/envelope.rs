@@ -105,13 +105,6 @@ pub fn classify(v: &Value) -> ErrorBody {
     ErrorBody::default()
 }
 
-/// Whether an object looks like the Anthropic envelope (used to find bare
-/// envelopes inside structured log records).
-pub fn is_anthropic_envelope(v: &Value) -> bool {
-    v.get("type").and_then(Value::as_str) == Some("error")
-        && v.get("error").and_then(|e| e.get("type")).is_some_and(Value::is_string)
-}
-
 /// The `<title>` of an HTML page, or its first `<h1>`.
 pub fn html_title(body: &str) -> Option<String> {
     let lower = body.to_ascii_lowercase();
@@ -161,8 +154,9 @@ impl Bracket {
             }
             match c {
                 '"' | '\'' if self.started => {
-                    // A quote only opens a string where a token may start;
-                    // an apostrophe inside an unquoted JS word does not.
+                    // Inside a body every quote opens a string: JSON, Python
+                    // reprs and Node's inspect output quote all text, and
+                    // their strings may hold the other kind of quote.
                     self.quote = Some(c);
                 }
                 '{' | '[' => {
@@ -287,13 +281,13 @@ impl Parser<'_> {
                 b',' => self.i += 1,
                 // Node abbreviates deep values as `[Object]` / `[Array]`.
                 b'O' | b'A' | b'F' if items.is_empty() => {
-                    let w = self.ident()?;
-                    self.ws();
+                    self.ident()?;
                     while self.peek().is_some_and(|b| b != b']') {
                         self.i += 1;
                     }
+                    // Unclosed (`[Obj` at the end of the text): not a value.
+                    self.peek()?;
                     self.i += 1;
-                    let _ = w;
                     return Some(Value::Null);
                 }
                 _ => items.push(self.value()?),
@@ -451,8 +445,8 @@ mod tests {
 
     #[test]
     fn malformed_input_is_none_not_panic() {
-        for s in ["{", "{'a'", "{\"a\":}", "[1,", "\"\\u12", "{a b}", "", "}", "<ref *1"] {
-            let _ = parse_loose(s);
+        for s in ["{", "{'a'", "{\"a\":}", "[1,", "\"\\u12", "{a b}", "", "}", "<ref *1", "[Obj", "{a: [Object"] {
+            assert!(parse_loose(s).is_none_or(|(_, n)| n <= s.len()), "{s}");
         }
     }
 

@@ -143,9 +143,12 @@ impl Scanner {
 
     /// Bytes of input text the scanner holds right now (the partial line,
     /// the row being assembled, the open printing, the events waiting for
-    /// evidence): bounded whatever the input.
+    /// evidence, the recent lines kept as context): bounded whatever the
+    /// input. Transient work while one line is normalised is not counted; it
+    /// is bounded by the line cap and `ansi::MAX_COLUMNS`.
     pub fn retained_bytes(&self) -> usize {
-        self.partial.len()
+        self.recent.lines.iter().map(|(_, b)| b.len()).sum::<usize>()
+            + self.partial.len()
             + self.asm.pending_bytes()
             + self.open.as_ref().map_or(0, Candidate::text_len)
             + self.held.iter().map(|h| h.event.text.len()).sum::<usize>()
