@@ -26,6 +26,17 @@ import {
 } from './config';
 import { discover, type Discovery } from './server-binary';
 
+/** One finding of the server's `errsig/scanText` request. */
+export interface TextFinding {
+  line: number;
+  startCharacter: number;
+  endLine: number;
+  endCharacter: number;
+  rule: string;
+  title: string;
+  message: string;
+}
+
 export type ClientState =
   | { kind: 'starting' }
   | { kind: 'running'; path: string; version: string }

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { ErrsigClient } from './client';
 import { documentSelector, TERMINAL_SCHEME } from './config';
-import { settings } from './client';
+import { settings, type TextFinding } from './client';
 import { pickFix, type TerminalTracker } from './terminal';
 
 interface RunArgs {
@@ -20,15 +20,6 @@ interface ReportArgs {
   markdown: string;
 }
 
-interface TextFinding {
-  line: number;
-  startCharacter: number;
-  endLine: number;
-  endCharacter: number;
-  rule: string;
-  title: string;
-  message: string;
-}
 
 /** Quote for a POSIX shell (or cmd on Windows, where paths rarely need it). */
 export function shellQuote(s: string): string {

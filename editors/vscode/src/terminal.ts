@@ -22,7 +22,7 @@
  */
 import * as vscode from 'vscode';
 import { DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification } from 'vscode-languageclient/node';
-import { type ErrsigClient, settings } from './client';
+import { type ErrsigClient, settings, type TextFinding } from './client';
 import { TERMINAL_SCHEME } from './config';
 import { displayText, notificationText, Transcript, uriName } from './transcript';
 
@@ -46,15 +46,6 @@ interface Tracked {
   notified: Set<string>;
 }
 
-interface TextFinding {
-  line: number;
-  startCharacter: number;
-  endLine: number;
-  endCharacter: number;
-  rule: string;
-  title: string;
-  message: string;
-}
 
 export interface ErrsigTerminalLink extends vscode.TerminalLink {
   rule: string;

@@ -107,10 +107,13 @@ local function missing_subcommand(r)
   return r.code == 2 and (r.stderr or ''):find('unrecognized subcommand', 1, true) ~= nil
 end
 
---- `:Errsig doctor`: run `errsig doctor` and show what it says.
+--- Run `errsig doctor --format FORMAT` and show its output in a scratch buffer.
+---@param format string
+---@param name string scratch buffer name
+---@param filetype string
 ---@param on_done? fun(buf: integer?)
-function M.doctor(on_done)
-  M.run({ 'doctor', '--format', 'human' }, nil, function(r)
+local function doctor_buffer(format, name, filetype, on_done)
+  M.run({ 'doctor', '--format', format }, nil, function(r)
     local buf
     if missing_subcommand(r) or r.code == 127 then
       notify(('`%s doctor` is not available: %s'):format(binary(), vim.trim(r.stderr or '')), vim.log.levels.ERROR)
@@ -119,7 +122,7 @@ function M.doctor(on_done)
       if r.code == 2 and (r.stderr or '') ~= '' then
         text = text .. '\n' .. r.stderr
       end
-      buf = M.scratch('doctor', text, 'text')
+      buf = M.scratch(name, text, filetype)
       vim.b[buf].errsig_exit = r.code
     end
     if on_done then
@@ -128,25 +131,16 @@ function M.doctor(on_done)
   end)
 end
 
+--- `:Errsig doctor`: run `errsig doctor` and show what it says.
+---@param on_done? fun(buf: integer?)
+function M.doctor(on_done)
+  doctor_buffer('human', 'doctor', 'text', on_done)
+end
+
 --- `:Errsig report`: the doctor's report as markdown (no secrets), to paste into an issue.
 ---@param on_done? fun(buf: integer?)
 function M.report(on_done)
-  M.run({ 'doctor', '--format', 'markdown' }, nil, function(r)
-    local buf
-    if missing_subcommand(r) or r.code == 127 then
-      notify(('`%s doctor` is not available: %s'):format(binary(), vim.trim(r.stderr or '')), vim.log.levels.ERROR)
-    else
-      local text = r.stdout or ''
-      if r.code == 2 and (r.stderr or '') ~= '' then
-        text = text .. '\n' .. r.stderr
-      end
-      buf = M.scratch('report.md', text, 'markdown')
-      vim.b[buf].errsig_exit = r.code
-    end
-    if on_done then
-      on_done(buf)
-    end
-  end)
+  doctor_buffer('markdown', 'report.md', 'markdown', on_done)
 end
 
 --- `:Errsig explain [RULE_ID]`: the explanation of the finding under the
