@@ -101,3 +101,23 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
     let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(again["runs"][0]["results"][0]["partialFingerprints"], results[0]["partialFingerprints"]);
 }
+
+#[test]
+fn a_progress_bar_on_a_terminal_only() {
+    // `script` gives errsig a terminal; the same scan on pipes shows none.
+    let dir = std::env::temp_dir().join(format!("errsig-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..50 {
+        std::fs::write(dir.join(format!("{i}.log")), "nothing to see\n").unwrap();
+    }
+    let cmd = format!("{} scan {}", env!("CARGO_BIN_EXE_errsig"), dir.display());
+    let out =
+        Command::new("script").args(["-qec", &cmd, "/dev/null"]).env_remove("CI").output().expect("script(1) runs");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("files, "), "a spinner with the file count on the terminal: {tty:?}");
+    let piped = errsig().args(["scan"]).arg(&dir).env_remove("CI").output().unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("files, "), "never on a pipe");
+    let ci = Command::new("script").args(["-qec", &cmd, "/dev/null"]).env("CI", "true").output().unwrap();
+    assert!(!String::from_utf8_lossy(&ci.stdout).contains("files, "), "never in CI");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,6 +24,8 @@ pub struct Client {
     rx: Receiver<Value>,
     next_id: i64,
     pub notifications: VecDeque<Value>,
+    /// Every message the server sent, by method, in order.
+    pub log: Vec<String>,
     pub shown_documents: Vec<Value>,
     pub settings: Value,
 }
@@ -82,6 +84,7 @@ impl Client {
             rx,
             next_id: 1,
             notifications: VecDeque::new(),
+            log: Vec::new(),
             shown_documents: Vec::new(),
             settings: Value::Null,
         }
@@ -126,6 +129,9 @@ impl Client {
     }
 
     fn handle(&mut self, m: Value) {
+        if let Some(method) = m.get("method").and_then(Value::as_str) {
+            self.log.push(method.to_owned());
+        }
         match (m.get("method").and_then(Value::as_str), m.get("id")) {
             (Some(method), Some(id)) => {
                 let result = match method {

@@ -87,6 +87,7 @@ fn a_log_file_gets_diagnostics_hover_and_working_actions() {
     assert!(first["codeDescription"]["href"].as_str().unwrap().starts_with("https://"));
     assert_eq!(d[1]["code"], "429-rate-limit");
     assert_eq!(d[1]["severity"], 2);
+    assert!(first.get("relatedInformation").is_none(), "no repeats");
 
     // Hover: the same text as `errsig explain FILE:LINE`.
     let h = c.request(
@@ -168,6 +169,25 @@ fn a_log_file_gets_diagnostics_hover_and_working_actions() {
 
     c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
     assert!(c.diagnostics(&uri, |d| d.is_empty()).is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn repeats_of_one_error_are_linked() {
+    let ws = workspace("repeats");
+    let mut c = Client::start(&ws);
+    c.initialize(json!({}), json!({}), &ws);
+    let uri = "untitled:retries";
+    let err =
+        "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n";
+    open(&mut c, uri, "log", &format!("{err}retrying in 2s\n{err}retrying in 4s\n{err}"));
+    let d = c.diagnostics(uri, |d| d.len() == 3);
+    let lines = |rel: &serde_json::Value| -> Vec<u64> {
+        rel.as_array().unwrap().iter().map(|r| r["location"]["range"]["start"]["line"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(lines(&d[0]["relatedInformation"]), [2, 4]);
+    assert_eq!(lines(&d[1]["relatedInformation"]), [0, 4]);
+    assert_eq!(d[2]["relatedInformation"][0]["message"], "the same error, printed again on line 1");
     assert_eq!(c.shutdown(), Some(0));
 }
 
@@ -504,6 +524,12 @@ fn the_doctor_behind_code_actions() {
     let doc = find("Run errsig doctor");
     c.request("workspace/executeCommand", json!({ "command": doc["command"], "arguments": doc["arguments"] }));
     let shown = c.wait_shown(|d| d["uri"].as_str().unwrap().ends_with("-doctor.md"));
+    // tower-lsp-server's progress helper does not create its token: the
+    // server does, before the first $/progress.
+    let created =
+        c.log.iter().position(|m| m == "window/workDoneProgress/create").expect("a progress token was created");
+    let first = c.log.iter().position(|m| m == "$/progress").expect("progress was reported");
+    assert!(created < first, "{:?}", c.log);
     let path = shown["uri"].as_str().unwrap().trim_start_matches("file://").to_owned();
     let report = std::fs::read_to_string(&path).unwrap();
     assert!(report.starts_with("# errsig doctor report"), "{report}");
