@@ -195,6 +195,10 @@ export class ErrsigClient implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: () => ({
         clientCommands: [...CLIENT_COMMANDS],
+        // The server offers no suppress/doctor-fix actions and refuses
+        // errsig.suppress / errsig.doctor.fix when this is false (it defaults
+        // to true). Granting trust restarts the server (extension.ts).
+        trusted: vscode.workspace.isTrusted,
         settings: serverSettings(settings(), vscode.workspace.isTrusted),
       }),
       // The server re-pulls section "errsig" (answered by the middleware below)

@@ -55,24 +55,48 @@ async function runCommand(title, { opensPicker = false } = {}) {
   else await widget.waitFor({ state: 'hidden' });
 }
 
+/** A fresh code-server (see startCodeServer's options) and a browser page on it. */
+async function open(options = {}) {
+  const gone = missing();
+  if (gone.length > 0) throw new Error(`not installed: ${gone.join(', ')} — run scripts/setup.d/30-vscode.sh`);
+  server = await startCodeServer({ workspaceFiles: { 'claude.log': fs.readFileSync(LOG_FIXTURE) }, ...options });
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
+  page = await context.newPage();
+  page.on('pageerror', (e) => fs.appendFileSync(path.join(ARTIFACTS, 'page-errors.log'), `${e.message}\n`));
+  await page.goto(server.url);
+}
+
+async function close() {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+  browser = undefined;
+  server = undefined;
+  page = undefined;
+}
+
+/** The text of every terminal on the page (xterm's DOM rows), spaces normalized. */
+async function terminalText() {
+  const all = await page.locator('.terminal-wrapper .xterm-rows').allInnerTexts();
+  return all.join('\n').replace(/\u00a0/g, ' ');
+}
+
+/** Opens claude.log from the Explorer and waits for its squiggle and 1 error in Problems. */
+async function openLogWithError() {
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'claude.log' }).first().click({ timeout: 30000 });
+  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30000 });
+  const p = await eventually(async () => ((await problems()).errors === 1 ? problems() : undefined), { what: 'Problems: 1 error' });
+  assert.equal(p.errors, 1, p.label);
+}
+
 describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
   before(async () => {
-    const gone = missing();
-    if (gone.length > 0) throw new Error(`not installed: ${gone.join(', ')} — run scripts/setup.d/30-vscode.sh`);
     fs.rmSync(ARTIFACTS, { recursive: true, force: true });
-    server = await startCodeServer({ workspaceFiles: { 'claude.log': fs.readFileSync(LOG_FIXTURE) } });
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
-    page = await context.newPage();
-    page.on('pageerror', (e) => fs.appendFileSync(path.join(ARTIFACTS, 'page-errors.log'), `${e.message}\n`));
-    await page.goto(server.url);
+    await open();
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-  });
+  after(close);
 
   step('opens the workbench with the extension installed', async () => {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
@@ -80,10 +104,7 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
   });
 
   step('a log file: squiggle and Problems count', async () => {
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'claude.log' }).first().click({ timeout: 30000 });
-    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30000 });
-    const p = await eventually(async () => ((await problems()).errors === 1 ? problems() : undefined), { what: 'Problems: 1 error' });
-    assert.equal(p.errors, 1, p.label);
+    await openLogWithError();
     await shot('01-log-squiggle');
   });
 
@@ -205,5 +226,75 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     const rows = page.locator('.terminal-wrapper.active .xterm-rows, .terminal-wrapper .xterm-rows', { hasText: 'claude auth status' }).first();
     await rows.waitFor({ timeout: 20000 });
     await shot('09-fix-runs-in-terminal');
+  });
+
+  step('errsig: Run Doctor runs `errsig doctor` in a terminal', async () => {
+    // Room for the whole report: xterm renders only the rows in view.
+    await runCommand('View: Toggle Maximized Panel');
+    await runCommand('errsig: Run Doctor');
+    // The doctor's first line (the command echo quotes the path, so it cannot match).
+    await eventually(async () => /errsig doctor 0\.1\.0 — /.test(await terminalText()),
+      { timeout: 20000, what: "the doctor's first line in a terminal" });
+    await shot('10-doctor-in-terminal');
+  });
+});
+
+// A second, fresh code-server: workspace trust on and the workspace left
+// untrusted (Restricted Mode). The bundled server still runs and finds the
+// error, but nothing that changes files or runs programs is offered.
+describe('errsig in an untrusted workspace (Restricted Mode)', { timeout: 120000 }, () => {
+  // --log trace: the output channel's log file keeps the LSP trace (initialize's params).
+  before(() => open({ trust: false, name: 'code-server-untrusted', settings: { 'errsig.trace.server': 'verbose' }, args: ['--log', 'trace'] }));
+
+  after(close);
+
+  step('untrusted: the workbench opens in Restricted Mode', async () => {
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('[id="status.problems"]').first().waitFor({ timeout: 30000 });
+    await page.getByText('Restricted Mode').first().waitFor({ timeout: 20000 });
+  });
+
+  step('untrusted: a log file still gets its diagnostic (the bundled server runs)', async () => {
+    await openLogWithError();
+    await shot('11-untrusted-log-squiggle');
+  });
+
+  step('untrusted: the quick fixes offer Explain but no Suppress and no terminal command', async () => {
+    await page.locator('.monaco-editor .view-line').first().click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Control+.');
+    const menu = page.locator('.action-widget').first();
+    await menu.locator('.monaco-list-row', { hasText: `Explain ${RULE}` }).first().waitFor({ timeout: 20000 });
+    await shot('12-untrusted-quick-fixes');
+    const titles = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
+    assert.ok(titles.length > 0, 'some code actions');
+    assert.equal(titles.filter((t) => /Suppress/i.test(t)).length, 0, `no Suppress action: ${JSON.stringify(titles)}`);
+    assert.equal(titles.filter((t) => /claude auth status/.test(t)).length, 0, `no terminal command: ${JSON.stringify(titles)}`);
+    await page.keyboard.press('Escape');
+  });
+
+  step('untrusted: the server was told (initializationOptions.trusted = false)', async () => {
+    // errsig.trace.server = verbose: the initialize request's params are in the output channel's log.
+    const logs = path.join(server.dirs['user-data'], 'logs');
+    const found = await eventually(() => {
+      const files = fs.readdirSync(logs, { recursive: true })
+        .filter((f) => /errsig/i.test(path.basename(String(f))) && fs.statSync(path.join(logs, String(f))).isFile());
+      return files.map((f) => fs.readFileSync(path.join(logs, String(f)), 'utf8')).find((t) => /"trusted":\s*false/.test(t));
+    }, { timeout: 10000, what: 'an errsig output log with "trusted": false' });
+    assert.match(found, /"initializationOptions"/);
+  });
+
+  step('untrusted: errsig: Run Doctor is not in the palette (enablement: isWorkspaceTrusted)', async () => {
+    const widget = page.locator('.quick-input-widget');
+    await eventually(async () => {
+      if (!(await widget.isVisible())) await page.keyboard.press('F1');
+      await page.waitForTimeout(200);
+      return widget.isVisible();
+    }, { timeout: 10000, what: 'the command palette' });
+    await widget.locator('input').first().fill('>errsig:');
+    await widget.locator('.monaco-list-row', { hasText: 'errsig: Scan File' }).first().waitFor({ timeout: 10000 });
+    const rows = await widget.locator('.monaco-list-row').allInnerTexts();
+    assert.ok(!rows.some((r) => /Run Doctor/.test(r)), `no Run Doctor: ${JSON.stringify(rows)}`);
+    await page.keyboard.press('Escape');
   });
 });

@@ -63,8 +63,13 @@ export const USER_SETTINGS = {
   'errsig.trace.server': 'messages',
 };
 
-/** A code-server with fresh dirs and the .vsix installed. `stop()` always cleans up. */
-export async function startCodeServer({ workspaceFiles = {} } = {}) {
+/**
+ * A code-server with fresh dirs and the .vsix installed. `stop()` always cleans up.
+ * `trust: false`: workspace trust is on (no --disable-workspace-trust) and the
+ * startup prompt is off, so the fresh workspace stays untrusted (Restricted Mode).
+ * `name` names its log in the artifacts; `settings` are added to the user settings; `args` to code-server's.
+ */
+export async function startCodeServer({ workspaceFiles = {}, trust = true, settings = {}, name = 'code-server', args = [] } = {}) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'errsig-e2e-'));
   const dirs = Object.fromEntries(
     ['user-data', 'extensions', 'workspace', 'home', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state', 'xdg-runtime'].map((d) => {
@@ -75,7 +80,11 @@ export async function startCodeServer({ workspaceFiles = {} } = {}) {
   );
   for (const [name, content] of Object.entries(workspaceFiles)) fs.writeFileSync(path.join(dirs.workspace, name), content);
   fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  fs.writeFileSync(path.join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({
+    ...USER_SETTINGS,
+    ...(trust ? {} : { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }),
+    ...settings,
+  }, null, 2));
   const port = await freePort();
   const config = path.join(tmp, 'config.yaml');
   fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\ndisable-telemetry: true\ndisable-update-check: true\n`);
@@ -98,9 +107,9 @@ export async function startCodeServer({ workspaceFiles = {} } = {}) {
     throw new Error(`--install-extension failed (${install.status}): ${install.stdout}${install.stderr}`);
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const log = fs.openSync(path.join(ARTIFACTS, 'code-server.log'), 'w');
+  const log = fs.openSync(path.join(ARTIFACTS, `${name}.log`), 'w');
   // detached: its own process group (setsid), so the whole tree can be ended.
-  const child = spawn(NODE24, [CODE_SERVER, ...common, '--disable-workspace-trust', '--disable-getting-started-override', dirs.workspace], {
+  const child = spawn(NODE24, [CODE_SERVER, ...common, ...(trust ? ['--disable-workspace-trust'] : []), '--disable-getting-started-override', ...args, dirs.workspace], {
     env,
     detached: true,
     stdio: ['ignore', log, log],
@@ -119,14 +128,14 @@ export async function startCodeServer({ workspaceFiles = {} } = {}) {
       fs.closeSync(log);
       // Keep the logs (the extension's output channel among them) as artifacts.
       const logs = path.join(dirs['user-data'], 'logs');
-      if (fs.existsSync(logs)) fs.cpSync(logs, path.join(ARTIFACTS, 'vscode-logs'), { recursive: true });
+      if (fs.existsSync(logs)) fs.cpSync(logs, path.join(ARTIFACTS, name === 'code-server' ? 'vscode-logs' : `vscode-logs-${name}`), { recursive: true });
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
   try {
     const deadline = Date.now() + 60000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}); see ${ARTIFACTS}/code-server.log`);
+      if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}); see ${ARTIFACTS}/${name}.log`);
       try {
         const r = await fetch(`http://127.0.0.1:${port}/healthz`);
         if (r.ok) break;
