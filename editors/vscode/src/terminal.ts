@@ -69,7 +69,13 @@ export class TerminalTracker
   constructor(private readonly client: ErrsigClient) {}
 
   register(): vscode.Disposable {
+    // A terminal's name follows the running process ('sleep', 'claude'):
+    // it is taken when the terminal opens or, when it has none yet, when its
+    // shell integration starts (before any command), and then kept.
+    for (const t of vscode.window.terminals) this.track(t);
     this.disposables.push(
+      vscode.window.onDidOpenTerminal((t) => this.track(t)),
+      vscode.window.onDidChangeTerminalShellIntegration((e) => this.track(e.terminal)),
       vscode.window.onDidStartTerminalShellExecution((e) => this.onExecution(e)),
       vscode.window.onDidCloseTerminal((t) => this.onClose(t)),
       vscode.workspace.registerTextDocumentContentProvider(TERMINAL_SCHEME, this),
@@ -89,6 +95,9 @@ export class TerminalTracker
     if (!t) {
       t = { id: this.nextId++, name: terminal.name, terminal, notified: new Set() };
       this.terminals.set(terminal, t);
+    }
+    if (!t.name) {
+      t.name = terminal.name;
     }
     return t;
   }
