@@ -260,11 +260,18 @@ describe('errsig in an untrusted workspace (Restricted Mode)', { timeout: 120000
   });
 
   step('untrusted: the quick fixes offer Explain but no Suppress and no terminal command', async () => {
-    await page.locator('.monaco-editor .view-line').first().click();
-    await page.keyboard.press('Home');
-    await page.keyboard.press('Control+.');
     const menu = page.locator('.action-widget').first();
-    await menu.locator('.monaco-list-row', { hasText: `Explain ${RULE}` }).first().waitFor({ timeout: 20000 });
+    const explain = menu.locator('.monaco-list-row', { hasText: `Explain ${RULE}` }).first();
+    // The Quick Fix menu can open before the server's actions arrive (it then
+    // shows none): close it and ask again until they are there.
+    await eventually(async () => {
+      await page.locator('.monaco-editor .view-line').first().click();
+      await page.keyboard.press('Home');
+      await page.keyboard.press('Control+.');
+      if (await explain.waitFor({ timeout: 3000 }).then(() => true, () => false)) return true;
+      await page.keyboard.press('Escape');
+      return false;
+    }, { timeout: 30000, interval: 500, what: 'the quick fixes with Explain' });
     await shot('12-untrusted-quick-fixes');
     const titles = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
     assert.ok(titles.length > 0, 'some code actions');
