@@ -132,7 +132,6 @@ impl Scanner {
     /// Set the terminal width (e.g. when a terminal is resized); applies to
     /// rows not yet assembled.
     pub fn set_columns(&mut self, columns: Option<usize>) {
-        self.config.columns = columns;
         self.asm.columns = columns.filter(|&c| c > 0);
     }
 
@@ -152,11 +151,6 @@ impl Scanner {
             + self.asm.pending_bytes()
             + self.open.as_ref().map_or(0, Candidate::text_len)
             + self.held.iter().map(|h| h.event.text.len()).sum::<usize>()
-    }
-
-    /// The 0-based number of the line the next byte belongs to.
-    pub fn line(&self) -> u32 {
-        self.line_no
     }
 
     /// Whether the scanner sits at a line boundary with nothing held back
@@ -202,7 +196,7 @@ impl Scanner {
     fn lines(&mut self, mut body: &[u8], out: &mut Vec<Event>) {
         while !body.is_empty() {
             let busy =
-                self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() || self.config.columns.is_some();
+                self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() || self.asm.columns.is_some();
             let start = if busy {
                 0
             } else {
@@ -324,7 +318,7 @@ impl Scanner {
         if self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() {
             return false;
         }
-        if self.config.columns.is_some_and(|c| line.len() >= c) {
+        if self.asm.columns.is_some_and(|c| line.len() >= c) {
             return false;
         }
         !anchors::may_match_raw(line) && !event::opens_body_raw(line)

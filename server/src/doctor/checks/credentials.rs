@@ -174,21 +174,16 @@ pub fn check(host: &Host, creds: &Credentials) -> Vec<Check> {
     }
     for c in &creds.present {
         if let Credential::Var(name, value, origin) = c {
-            let s = shape(value);
+            let mut s = shape(value);
             let id = format!("env.{name}");
-            let article = if s.kind.starts_with(['A', 'E', 'O', 'a', 'e', 'o']) { "an" } else { "a" };
-            let mut found = format!("{name} from {}: {article} {} of {} characters", origin.describe(), s.kind, s.len);
-            let mut problems = s.problems.clone();
             if *name == "ANTHROPIC_API_KEY" && s.kind.starts_with("OAuth") {
-                problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());
+                s.problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());
             }
             if *name != "ANTHROPIC_API_KEY" && s.kind.starts_with("API key") {
-                problems.push(format!("an API key belongs in ANTHROPIC_API_KEY, not in {name}"));
+                s.problems.push(format!("an API key belongs in ANTHROPIC_API_KEY, not in {name}"));
             }
-            let status = if problems.is_empty() { Status::Ok } else { Status::Fail };
-            if !problems.is_empty() {
-                found.push_str(&format!(" — {}", problems.join("; ")));
-            }
+            let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
+            let found = format!("{name} from {}: {}", origin.describe(), s.describe());
             let mut ch = Check::new(&id, status, found);
             if status == Status::Fail {
                 ch = ch

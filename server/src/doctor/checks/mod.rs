@@ -18,6 +18,18 @@ pub struct Shape {
     pub len: usize,
 }
 
+impl Shape {
+    /// `an API key (sk-ant-api03) of 108 characters`, and what is wrong.
+    pub fn describe(&self) -> String {
+        let article = if self.kind.starts_with(['A', 'E', 'O', 'a', 'e', 'o']) { "an" } else { "a" };
+        let mut s = format!("{article} {} of {} characters", self.kind, self.len);
+        if !self.problems.is_empty() {
+            s.push_str(&format!(" — {}", self.problems.join("; ")));
+        }
+        s
+    }
+}
+
 /// Describe a credential value: its kind by prefix and what is wrong with
 /// its shape. Never returns any part of the value.
 pub fn shape(value: &str) -> Shape {

@@ -157,12 +157,7 @@ pub fn check(host: &Host, sources: &Sources, options: &Options) -> Vec<Check> {
                 Ok(r) => {
                     let s = shape(r.stdout.trim_end_matches('\n'));
                     let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
-                    let article = if s.kind.starts_with(['A', 'E', 'O', 'a', 'e', 'o']) { "an" } else { "a" };
-                    let mut found = format!("{whence}: returned {article} {} of {} characters", s.kind, s.len);
-                    if !s.problems.is_empty() {
-                        found.push_str(&format!(" — {}", s.problems.join("; ")));
-                    }
-                    Check::new(id, status, found)
+                    Check::new(id, status, format!("{whence}: returned {}", s.describe()))
                 }
             },
         });
