@@ -40,13 +40,19 @@ async function problems() {
   return { label, errors: errors ? Number(errors[1]) : label && /no problems/i.test(label) ? 0 : NaN };
 }
 
-async function runCommand(title, { opensPicker = false } = {}) {
+/** Open the command palette; returns its widget. */
+async function openPalette() {
   const widget = page.locator('.quick-input-widget');
   await eventually(async () => {
     if (!(await widget.isVisible())) await page.keyboard.press('F1');
     await page.waitForTimeout(200);
     return widget.isVisible();
   }, { timeout: 10000, what: 'the command palette' });
+  return widget;
+}
+
+async function runCommand(title, { opensPicker = false } = {}) {
+  const widget = await openPalette();
   const input = widget.locator('input').first();
   await input.fill(`>${title}`);
   await widget.locator('.monaco-list-row').filter({ hasText: title }).first().waitFor();
@@ -292,12 +298,7 @@ describe('errsig in an untrusted workspace (Restricted Mode)', { timeout: 120000
   });
 
   step('untrusted: errsig: Run Doctor is not in the palette (enablement: isWorkspaceTrusted)', async () => {
-    const widget = page.locator('.quick-input-widget');
-    await eventually(async () => {
-      if (!(await widget.isVisible())) await page.keyboard.press('F1');
-      await page.waitForTimeout(200);
-      return widget.isVisible();
-    }, { timeout: 10000, what: 'the command palette' });
+    const widget = await openPalette();
     await widget.locator('input').first().fill('>errsig:');
     await widget.locator('.monaco-list-row', { hasText: 'errsig: Scan File' }).first().waitFor({ timeout: 10000 });
     const rows = await widget.locator('.monaco-list-row').allInnerTexts();
