@@ -8,6 +8,9 @@
 #   tests/capture/capture.sh GROUP [SCENARIO...]  # one group, optionally only some scenarios
 # Groups: claude-2.1 claude-2.0 claude-1.0 (print mode), claude-2.1-formats (json/stream-json),
 #         tui-2.1 tui-2.0 tui-1.0, py-sdk, ts-sdk, curl, cloud (bedrock+vertex), debug, neg, all
+#         third-party clients (install-3p installs them; output in tests/fixtures/third-party, TP_OUT=<dir>):
+#         litellm langchain-py langchain-js ai-sdk pydantic-ai instructor llm openai-compat
+#         agent-sdk-py agent-sdk-ts py-cloud, or third-party for all of them
 # Env: TUI_WIDTHS="40 60 80 120" (default), OUT=<dir> (default tests/fixtures/real)
 #
 # Output per capture NAME in $OUT: NAME.txt (exact bytes), NAME.requests.jsonl (mock log),
@@ -32,12 +35,29 @@ TS_SDK=1.14.0
 NODE_OPENAI=7.59.0
 PY_ANTHROPIC=2.14.0
 PY_OPENAI=3.57.0
+# third-party clients (tests/fixtures/third-party), one venv / node prefix per client family
+TP_LITELLM=1.110.2
+TP_LANGCHAIN_PY=1.7.10          # langchain-anthropic (pulls anthropic 2.16.0, langchain-core 1.8.3)
+TP_PYDANTIC_AI=2.68.0           # pydantic-ai-slim[anthropic]
+TP_INSTRUCTOR=1.17.0            # + anthropic 2.16.0
+TP_LLM=0.36                     # llm CLI
+TP_LLM_ANTHROPIC=0.30           # llm-anthropic plugin (pulls anthropic 1.17.0)
+TP_AGENT_PY=0.2.189             # claude-agent-sdk (Python)
+TP_BOTO3=1.44.8                 # boto3, in the cloud venv with anthropic[bedrock,vertex]==$PY_ANTHROPIC
+TP_LANGCHAIN_JS=1.5.11          # @langchain/anthropic
+TP_LANGCHAIN_CORE_JS=1.4.0      # @langchain/core
+TP_AI=6.0.326                   # ai (7.x declares node>=22; npm picked 6.x on node 20)
+TP_AI_ANTHROPIC=3.0.140         # @ai-sdk/anthropic (the line that goes with ai 6)
+TP_AGENT_TS=0.3.334             # @anthropic-ai/claude-agent-sdk
 
 # ---- fake credentials (obviously fake, realistic shape) -------------------------------
 FILL="FAKE0123456789FAKE0123456789FAKE0123456789FAKE0123456789FAKE0123456789FAKE0123456789FAKE0123456789"
 FAKE_KEY="sk-ant-api03-${FILL:0:93}AA"
 FAKE_OAUTH="sk-ant-oat01-${FILL:0:93}AA"
 FAKE_OPENAI_KEY="sk-proj-FAKEFAKEFAKE0123456789FAKEFAKEFAKE0123456789"
+FAKE_AWS_ID="AKIAFAKEFAKEFAKE0123"
+FAKE_AWS_SECRET="FAKEfake0123456789FAKEfake0123456789FAKE"
+FAKE_GCP_TOKEN="ya29.FAKE0123456789FAKE0123456789FAKE0123456789"
 
 NODE_BIN="$(command -v node)"
 PY_BIN="$(python3 -c 'import sys;print(sys.executable)' 2>/dev/null || command -v python3)"
@@ -65,6 +85,39 @@ install_clients() {
     log "creating venv with anthropic==$PY_ANTHROPIC openai==$PY_OPENAI"
     "$PY_BIN" -m venv "$CACHE/venv"
     "$CACHE/venv/bin/pip" install -q "anthropic==$PY_ANTHROPIC" "openai==$PY_OPENAI"
+  fi
+}
+
+# tp_venv NAME CHECK PKG...: (re)create $CACHE/venv-NAME unless the python expression CHECK is true in it
+tp_venv() {
+  local name=$1 check=$2; shift 2
+  local py="$CACHE/venv-$name/bin/python"
+  if ! "$py" -c "import sys; from importlib.metadata import version as v; sys.exit(not ($check))" 2>/dev/null; then
+    log "creating venv-$name with $*"
+    rm -rf "$CACHE/venv-$name"
+    "$PY_BIN" -m venv "$CACHE/venv-$name"
+    "$CACHE/venv-$name/bin/pip" install -q "$@"
+  fi
+}
+
+install_3p() {
+  install_clients
+  tp_venv litellm "v('litellm')=='$TP_LITELLM'" "litellm==$TP_LITELLM"
+  tp_venv langchain "v('langchain-anthropic')=='$TP_LANGCHAIN_PY'" "langchain-anthropic==$TP_LANGCHAIN_PY"
+  tp_venv pydantic-ai "v('pydantic-ai-slim')=='$TP_PYDANTIC_AI'" "pydantic-ai-slim[anthropic]==$TP_PYDANTIC_AI"
+  tp_venv instructor "v('instructor')=='$TP_INSTRUCTOR'" "instructor==$TP_INSTRUCTOR" anthropic
+  tp_venv llm "v('llm')=='$TP_LLM' and v('llm-anthropic')=='$TP_LLM_ANTHROPIC'" "llm==$TP_LLM" "llm-anthropic==$TP_LLM_ANTHROPIC"
+  tp_venv agent "v('claude-agent-sdk')=='$TP_AGENT_PY'" "claude-agent-sdk==$TP_AGENT_PY"
+  tp_venv cloud "v('anthropic')=='$PY_ANTHROPIC' and v('boto3')=='$TP_BOTO3'" "anthropic[bedrock,vertex]==$PY_ANTHROPIC" "boto3==$TP_BOTO3"
+  local want ok=1 pair
+  for pair in "@langchain/anthropic:$TP_LANGCHAIN_JS" "@langchain/core:$TP_LANGCHAIN_CORE_JS" "ai:$TP_AI" \
+              "@ai-sdk/anthropic:$TP_AI_ANTHROPIC" "@anthropic-ai/claude-agent-sdk:$TP_AGENT_TS"; do
+    grep -q "\"version\": *\"${pair##*:}\"" "$CACHE/node-3p/node_modules/${pair%:*}/package.json" 2>/dev/null || ok=0
+  done
+  if [ $ok = 0 ]; then
+    log "installing the node third-party clients into node-3p"
+    npm install --no-audit --no-fund --silent --prefix "$CACHE/node-3p" "@langchain/anthropic@$TP_LANGCHAIN_JS" \
+      "@langchain/core@$TP_LANGCHAIN_CORE_JS" "ai@$TP_AI" "@ai-sdk/anthropic@$TP_AI_ANTHROPIC" "@anthropic-ai/claude-agent-sdk@$TP_AGENT_TS"
   fi
 }
 
@@ -373,7 +426,111 @@ group() {
       else
         log "sshd not installed; skipping neg-ssh-publickey"
       fi;;
+    litellm|langchain-py|langchain-js|ai-sdk|pydantic-ai|instructor|llm|openai-compat|agent-sdk-py|agent-sdk-ts|py-cloud)
+      tp_group "$g";;
+    third-party)
+      for w in $TP_GROUPS; do tp_group "$w"; done;;
     *) echo "unknown group $g" >&2; exit 2;;
+  esac
+}
+
+# ---- third-party clients (output in tests/fixtures/third-party) ------------------------------
+TP_GROUPS="litellm langchain-py langchain-js ai-sdk pydantic-ai instructor llm openai-compat agent-sdk-py agent-sdk-ts py-cloud"
+TP_SCEN="permission_denied auth_401 rate_limit overloaded gateway_html request_not_allowed not_found"
+TP_OUT="${TP_OUT:-$ROOT/tests/fixtures/third-party}"
+
+# tp_py NAME SCENARIO CLIENT VENV SCRIPT MODE [VAR=VAL...]: a Python client of tests/capture/clients/
+tp_py() {
+  local name=$1 sc=$2 client=$3 venv=$4 script=$5 mode=$6; shift 6
+  local shown="" kv
+  for kv in "$@"; do case $kv in *FAKE*) shown+="${kv%%=*}=\$FAKE "; ;; *) shown+="$kv ";; esac; done
+  local py="$CACHE/venv${venv:+-$venv}/bin/python"
+  cap_cmd "$name" "$sc" "$client (python $("$py" -c 'import platform;print(platform.python_version())'))" sdk \
+    "ANTHROPIC_API_KEY=\$FAKE_KEY ${shown}python clients/$script $mode" \
+    ANTHROPIC_API_KEY="$FAKE_KEY" "$@" -- "$py" "$HERE/clients/$script" "$mode"
+}
+
+# tp_node NAME SCENARIO CLIENT NODE_MODULES SCRIPT MODE [VAR=VAL...]
+tp_node() {
+  local name=$1 sc=$2 client=$3 nm=$4 script=$5 mode=$6; shift 6
+  local shown="" kv
+  for kv in "$@"; do case $kv in *FAKE*) shown+="${kv%%=*}=\$FAKE "; ;; *) shown+="$kv ";; esac; done
+  cap_cmd "$name" "$sc" "$client (node $("$NODE_BIN" --version))" sdk \
+    "ANTHROPIC_API_KEY=\$FAKE_KEY ${shown}node clients/$script $mode" \
+    ANTHROPIC_API_KEY="$FAKE_KEY" NODE_PATH="$nm" "$@" -- "$NODE_BIN" "$HERE/clients/$script" "$mode"
+}
+
+# tp_modes SCENARIO: uncaught + logged for every scenario, logerror only for permission_denied
+tp_modes() { if [ "$1" = permission_denied ]; then echo "uncaught logged logerror"; else echo "uncaught logged"; fi; }
+tp_js_modes() { if [ "$1" = permission_denied ]; then echo "uncaught console-error message"; else echo "uncaught console-error"; fi; }
+
+tp_group() {
+  local g=$1 s m n3p="$CACHE/node-3p/node_modules"
+  OUT=$TP_OUT; export OUT; mkdir -p "$OUT"
+  case $g in
+    litellm)
+      for s in $(pick "$TP_SCEN"); do for m in $(tp_modes "$s"); do
+        tp_py "litellm-$m-$s" "$s" "litellm $TP_LITELLM" litellm litellm_client.py "$m" LITELLM_LOCAL_MODEL_COST_MAP=True
+      done; done;;
+    langchain-py)
+      for s in $(pick "$TP_SCEN"); do for m in $(tp_modes "$s"); do
+        tp_py "langchain-py-$m-$s" "$s" "langchain-anthropic $TP_LANGCHAIN_PY" langchain langchain_py.py "$m"
+      done; done;;
+    pydantic-ai)
+      for s in $(pick "$TP_SCEN"); do for m in $(tp_modes "$s"); do
+        tp_py "pydantic-ai-$m-$s" "$s" "pydantic-ai-slim $TP_PYDANTIC_AI" pydantic-ai pydantic_ai_client.py "$m"
+      done; done;;
+    instructor)
+      for s in $(pick "$TP_SCEN"); do for m in $(tp_modes "$s"); do
+        tp_py "instructor-$m-$s" "$s" "instructor $TP_INSTRUCTOR" instructor instructor_client.py "$m"
+      done; done;;
+    llm)
+      for s in $(pick "$TP_SCEN"); do
+        cap_cmd "llm-cli-$s" "$s" "llm $TP_LLM + llm-anthropic $TP_LLM_ANTHROPIC" print \
+          "ANTHROPIC_BASE_URL=$BASE ANTHROPIC_API_KEY=\$FAKE_KEY llm -m claude-sonnet-4.5 hello" \
+          ANTHROPIC_API_KEY="$FAKE_KEY" -- "$CACHE/venv-llm/bin/llm" -m claude-sonnet-4.5 hello
+        if [ "$s" = permission_denied ]; then
+          for m in uncaught logged; do
+            tp_py "llm-py-$m-$s" "$s" "llm $TP_LLM + llm-anthropic $TP_LLM_ANTHROPIC" llm llm_py.py "$m"
+          done
+        fi
+      done;;
+    openai-compat)
+      for s in $(pick "$TP_SCEN compat_permission_denied"); do
+        for m in $(tp_modes "$s"); do
+          tp_py "openai-py-$m-$s" "$s" "openai-python $PY_OPENAI" "" openai_compat_py.py "$m"
+        done
+        for m in $(tp_js_modes "$s"); do
+          tp_node "openai-ts-$m-$s" "$s" "openai-node $NODE_OPENAI" "$CACHE/node-sdk/node_modules" openai_compat_ts.cjs "$m"
+        done
+      done;;
+    langchain-js)
+      for s in $(pick "$TP_SCEN"); do for m in $(tp_js_modes "$s"); do
+        tp_node "langchain-js-$m-$s" "$s" "@langchain/anthropic $TP_LANGCHAIN_JS" "$n3p" langchain_js.cjs "$m"
+      done; done;;
+    ai-sdk)
+      for s in $(pick "$TP_SCEN"); do for m in $(tp_js_modes "$s"); do
+        tp_node "ai-sdk-$m-$s" "$s" "ai $TP_AI + @ai-sdk/anthropic $TP_AI_ANTHROPIC" "$n3p" ai_sdk.cjs "$m"
+      done; done;;
+    agent-sdk-py)
+      for s in $(pick "permission_denied auth_401 rate_limit"); do for m in uncaught logged; do
+        tp_py "agent-sdk-py-$m-$s" "$s" "claude-agent-sdk $TP_AGENT_PY + claude-code $CC21" agent agent_sdk_py.py "$m" \
+          CLAUDE_CLI="$(cc_bin 2.1)" ANTHROPIC_BASE_URL="$BASE" CLAUDE_CODE_MAX_RETRIES=1
+      done; done;;
+    agent-sdk-ts)
+      for s in $(pick "permission_denied auth_401 rate_limit"); do for m in uncaught console-error; do
+        tp_node "agent-sdk-ts-$m-$s" "$s" "@anthropic-ai/claude-agent-sdk $TP_AGENT_TS + claude-code $CC21" "$n3p" agent_sdk_ts.cjs "$m" \
+          CLAUDE_CLI="$(cc_bin 2.1)" ANTHROPIC_BASE_URL="$BASE" CLAUDE_CODE_MAX_RETRIES=1
+      done; done;;
+    py-cloud)
+      local aws=(AWS_ACCESS_KEY_ID="$FAKE_AWS_ID" AWS_SECRET_ACCESS_KEY="$FAKE_AWS_SECRET" AWS_EC2_METADATA_DISABLED=true)
+      for s in $(pick "bedrock permission_denied"); do for m in $(tp_modes "$s"); do
+        tp_py "bedrock-py-$m-$s" "$s" "anthropic-python $PY_ANTHROPIC (AnthropicBedrock)" cloud bedrock_py.py "$m" "${aws[@]}"
+        tp_py "boto3-$m-$s" "$s" "boto3 $TP_BOTO3" cloud boto3_bedrock.py "$m" "${aws[@]}"
+      done; done
+      for s in $(pick "vertex permission_denied"); do for m in $(tp_modes "$s"); do
+        tp_py "vertex-py-$m-$s" "$s" "anthropic-python $PY_ANTHROPIC (AnthropicVertex)" cloud vertex_py.py "$m" FAKE_GCP_TOKEN="$FAKE_GCP_TOKEN"
+      done; done;;
   esac
 }
 
@@ -412,6 +569,7 @@ cmd=${1:-all}; shift || true
 SEL=("$@")
 case $cmd in
   install) install_clients;;
+  install-3p) install_3p;;
   all)
     install_clients
     for g in claude-2.1 claude-2.1-formats claude-2.0 claude-1.0 tui-2.1 tui-2.0 tui-1.0 py-sdk ts-sdk curl cloud debug neg; do

@@ -98,6 +98,17 @@ def vertex(rid):
     return 403, {"content-type": "application/json; charset=UTF-8"}, body, None
 
 
+def compat_permission_denied(rid):
+    # Anthropic's OpenAI-compatible endpoint (/v1/chat/completions), assuming it answers in
+    # OpenAI's error shape ({"error":{message,type,param,code}}, no "type":"error" wrapper, no
+    # request_id in the body) while the request-id header stays Anthropic's. Not confirmed
+    # against the real endpoint: the other scenarios answer /v1/chat/completions with the
+    # Anthropic envelope, so both shapes are captured.
+    body = json.dumps({"error": {"message": "Permission denied", "type": "permission_error",
+                                 "param": None, "code": None}}, separators=(",", ":"))
+    return 403, {"content-type": "application/json", "request-id": rid}, body, rid
+
+
 def openai_403(rid):
     xid = "req_" + "".join(_rng.choice("0123456789abcdef") for _ in range(32))
     body = json.dumps({"error": {"message": "You are not allowed to sample from this model",
@@ -155,6 +166,7 @@ SCENARIOS = {
                        {"retry-after": "1"}),
     "api_error": anth(500, "api_error", "Internal server error"),
     "overloaded": anth(529, "overloaded_error", "Overloaded"),
+    "compat_permission_denied": compat_permission_denied,
     "openai_403": openai_403,
     "github_403": github_403,
     "s3_403": s3_403,
