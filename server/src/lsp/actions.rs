@@ -1,15 +1,17 @@
 //! Code actions and the commands behind them.
 //!
-//! The command registry (id, arguments, effect, who implements it) is in
-//! ARCHITECTURE.md. The server executes its own ids ([`super::SERVER_COMMANDS`]);
-//! client-side ids (`errsig.runInTerminal`, `errsig.openReport`) are offered
-//! only to a client that advertised them in
-//! `initializationOptions.clientCommands` — otherwise the server offers what
-//! it can do itself (show the command to copy, write a file and show it).
+//! Every action is built from the registry in `ext.rs`: a
+//! [`ServerCommand`] the server executes, or a [`ClientCommand`] offered
+//! only to a client that listed it in `initializationOptions.clientCommands`
+//! — otherwise the server offers what it can do itself (show the command to
+//! copy, write a file and show it).
 
 use super::diagnostics::visible;
+use super::ext::{ClientCommand, ServerCommand};
+use super::output::{report_dir, show, stamp, write};
+use super::server::Backend;
+use super::session::{Open, State};
 use super::suppress::{self, Scope};
-use super::{Backend, Open, State};
 use errsig::explain::markdown;
 use errsig::report::finding_markdown;
 use errsig::Finding;
@@ -18,20 +20,6 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::*;
-use tower_lsp_server::UriExt;
-
-/// Open the full explanation of a finding as a document (server).
-pub const EXPLAIN: &str = "errsig.explain";
-/// Write the finding's non-secret report to a file and show it (server).
-pub const WRITE_REPORT: &str = "errsig.writeReport";
-/// Suppress a finding on its line, in its file or for the project (server).
-pub const SUPPRESS: &str = "errsig.suppress";
-/// Show a shell command to run, for clients that cannot run it (server).
-pub const SHOW_COMMAND: &str = "errsig.showCommand";
-/// Run a shell command in the user's terminal (client).
-pub const RUN_IN_TERMINAL: &str = "errsig.runInTerminal";
-/// Open markdown in a scratch document (client).
-pub const OPEN_REPORT: &str = "errsig.openReport";
 
 /// The shell command behind a rule's action id, for the ones that are one.
 fn shell_command(action: &str) -> Option<(&'static str, &'static str)> {
@@ -64,10 +52,6 @@ struct ShowArgs {
     command: String,
 }
 
-fn cmd(title: impl Into<String>, command: &str, args: Value) -> Command {
-    Command { title: title.into(), command: command.into(), arguments: Some(vec![args]) }
-}
-
 fn action(title: String, command: Command, diagnostics: &[Diagnostic]) -> CodeActionOrCommand {
     CodeActionOrCommand::CodeAction(CodeAction {
         title,
@@ -83,7 +67,7 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
     let removed = open.doc.removed();
     let (from, to) = (params.range.start.line.saturating_add(removed), params.range.end.line.saturating_add(removed));
     let uri = &params.text_document.uri;
-    let has = |c: &str| st.client_commands.contains(c);
+    let caps = &st.caps;
     let mut out = Vec::new();
     for (f, _) in visible(&open.doc, &open.project, open.path.as_deref()) {
         let e = &f.event;
@@ -103,19 +87,19 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
             let doctor_action = match a.as_str() {
                 "doctor" | "check-base-url" => Some((
                     "Run errsig doctor: which credential wins, settings, stored login".to_owned(),
-                    cmd("Doctor", super::doctor::DOCTOR, json!({})),
+                    ServerCommand::Doctor.command("Doctor", json!({})),
                 )),
-                "unset-shadowing-env" if st.trusted => Some((
+                "unset-shadowing-env" if caps.trusted => Some((
                     "Show where a key that overrides the login is set (and remove it from project settings)".to_owned(),
-                    cmd("Unset", super::doctor::FIX, json!({ "id": "unset-env" })),
+                    ServerCommand::DoctorFix.command("Unset", json!({ "id": "unset-env" })),
                 )),
-                "move-credentials" if st.trusted => Some((
+                "move-credentials" if caps.trusted => Some((
                     "Move the stored login aside (a backup is kept)".to_owned(),
-                    cmd("Move", super::doctor::FIX, json!({ "id": "move-credentials" })),
+                    ServerCommand::DoctorFix.command("Move", json!({ "id": "move-credentials" })),
                 )),
-                "probe" if st.trusted && st.settings.live_check => Some((
+                "probe" if caps.trusted && st.settings.live_check => Some((
                     "Check the key live: one request, after you confirm the host".to_owned(),
-                    cmd("Probe", super::doctor::PROBE, json!({})),
+                    ServerCommand::DoctorProbe.command("Probe", json!({})),
                 )),
                 _ => None,
             };
@@ -124,26 +108,27 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
                 continue;
             }
             if let Some((title, shell)) = shell_command(a) {
-                let c = if has(RUN_IN_TERMINAL) {
-                    cmd(title, RUN_IN_TERMINAL, json!({ "command": shell, "title": title }))
+                let c = if caps.has(ClientCommand::RunInTerminal) {
+                    ClientCommand::RunInTerminal.command(title, json!({ "command": shell, "title": title }))
                 } else {
-                    cmd(title, SHOW_COMMAND, json!({ "command": shell }))
+                    ServerCommand::ShowCommand.command(title, json!({ "command": shell }))
                 };
                 out.push(action(format!("{title}: `{shell}`"), c, &diags));
             }
         }
-        let explain = if has(OPEN_REPORT) {
-            cmd("Explain", OPEN_REPORT, json!({ "title": f.rule.title, "markdown": markdown(&f.rule, Some(e)) }))
+        let explain = if caps.has(ClientCommand::OpenReport) {
+            ClientCommand::OpenReport
+                .command("Explain", json!({ "title": f.rule.title, "markdown": markdown(&f.rule, Some(e)) }))
         } else {
-            cmd("Explain", EXPLAIN, at.clone())
+            ServerCommand::Explain.command("Explain", at.clone())
         };
         out.push(action(format!("Explain {}: {}", f.rule.id, f.rule.title), explain, &diags));
         out.push(action(
             "Write a report of this error (no secrets)".into(),
-            cmd("Report", WRITE_REPORT, at.clone()),
+            ServerCommand::WriteReport.command("Report", at.clone()),
             &diags,
         ));
-        if !st.trusted {
+        if !caps.trusted {
             continue;
         }
         let scopes: &[(Scope, &str)] = if open.path.is_some() {
@@ -153,7 +138,11 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
         };
         for (scope, words) in scopes {
             let args = json!({ "uri": uri.as_str(), "line": line, "rule": f.rule.id, "scope": scope });
-            out.push(action(format!("Suppress {} {words}", f.rule.id), cmd("Suppress", SUPPRESS, args), &diags));
+            out.push(action(
+                format!("Suppress {} {words}", f.rule.id),
+                ServerCommand::Suppress.command("Suppress", args),
+                &diags,
+            ));
         }
     }
     out
@@ -176,84 +165,40 @@ fn finding_at(st: &State, at: &At) -> Result<(Finding, String, PathBuf)> {
         Some(p) => p.display().to_string(),
         None => at.uri.as_str().to_owned(),
     };
-    Ok((f.clone(), source, report_dir(st)))
-}
-
-/// Where reports and explanations go: the user's setting, else the cache.
-pub(super) fn report_dir(st: &State) -> PathBuf {
-    if let Some(d) = &st.settings.report_dir {
-        return d.clone();
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    cache.join("errsig")
-}
-
-pub(super) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::invalid_params(format!("cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(name);
-    std::fs::write(&path, text).map_err(|e| Error::invalid_params(format!("cannot write {}: {e}", path.display())))?;
-    Ok(path)
-}
-
-pub(super) fn stamp() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// Show a written file: `window/showDocument` when the client can, else a
-/// message with its path. Waits for the client, so it runs as its own task.
-pub(super) fn show(backend: &Backend, path: &Path, can_show: bool) {
-    let client = backend.client.clone();
-    let path = path.to_path_buf();
-    tokio::spawn(async move {
-        let uri = Uri::from_file_path(&path);
-        let shown = match (can_show, uri) {
-            (true, Some(uri)) => client
-                .show_document(ShowDocumentParams {
-                    uri,
-                    external: Some(false),
-                    take_focus: Some(true),
-                    selection: None,
-                })
-                .await
-                .unwrap_or(false),
-            _ => false,
-        };
-        if !shown {
-            client.show_message(MessageType::INFO, format!("errsig wrote {}", path.display())).await;
-        }
-    });
+    Ok((f.clone(), source, report_dir(st.settings.report_dir.as_deref())))
 }
 
 pub(super) async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<Option<Value>> {
-    match params.command.as_str() {
-        EXPLAIN => {
+    let command: ServerCommand = params.command.parse().map_err(|e| Error::invalid_params(format!("{e}")))?;
+    if command.changes_something() && !backend.state().caps.trusted {
+        return Err(Error::invalid_params(format!("{} is off in an untrusted workspace", command.id())));
+    }
+    match command {
+        ServerCommand::Explain => {
             let at: At = arg(&params)?;
             let (path, can_show) = {
                 let st = backend.state();
                 let (f, _, dir) = finding_at(&st, &at)?;
                 (
                     write(&dir.join("explain"), &format!("{}.md", f.rule.id), &markdown(&f.rule, Some(&f.event)))?,
-                    st.show_document,
+                    st.caps.show_document,
                 )
             };
             show(backend, &path, can_show);
             Ok(Some(json!({ "path": path })))
         }
-        WRITE_REPORT => {
+        ServerCommand::WriteReport => {
             let at: At = arg(&params)?;
             let (path, can_show) = {
                 let st = backend.state();
                 let (f, source, dir) = finding_at(&st, &at)?;
                 let text = finding_markdown(&f, &source, at.line.saturating_add(1));
-                (write(&dir.join("reports"), &format!("{}-{}.md", stamp(), f.rule.id), &text)?, st.show_document)
+                (write(&dir.join("reports"), &format!("{}-{}.md", stamp(), f.rule.id), &text)?, st.caps.show_document)
             };
             show(backend, &path, can_show);
             Ok(Some(json!({ "path": path })))
         }
-        SHOW_COMMAND => {
+        ServerCommand::ShowCommand => {
             let a: ShowArgs = arg(&params)?;
             let client = backend.client.clone();
             tokio::spawn(async move {
@@ -261,46 +206,60 @@ pub(super) async fn execute(backend: &Backend, params: ExecuteCommandParams) -> 
             });
             Ok(None)
         }
-        SUPPRESS => {
-            if !backend.state().trusted {
-                return Err(Error::invalid_params("suppressing writes .errsig.toml: off in an untrusted workspace"));
-            }
-            let a: SuppressArgs = arg(&params)?;
-            let (result, publish) = {
-                let mut st = backend.state();
-                let open = st.docs.get(&a.uri).ok_or_else(|| Error::invalid_params("document is not open"))?;
-                let project = open.project.clone();
-                let root = project
-                    .root
-                    .clone()
-                    .or_else(|| open.path.as_deref().and_then(Path::parent).map(Path::to_path_buf))
-                    .or_else(|| st.folders.first().cloned())
-                    .ok_or_else(|| Error::invalid_params("no workspace folder to write .errsig.toml in"))?;
-                let file = project.file.clone().unwrap_or_else(|| root.join(errsig::config::FILE_NAME));
-                let rel = open.path.as_deref().map(|p| project.relative(p).to_string_lossy().replace('\\', "/"));
-                let abs = a.line.saturating_add(open.doc.removed());
-                let line = open
-                    .doc
-                    .findings()
-                    .find(|f| f.rule.id == a.rule && (f.event.start.line..=f.event.end.line).contains(&abs))
-                    .map(|f| f.event.start.line - open.doc.removed() + 1);
-                let (path, line) = match a.scope {
-                    Scope::Line => (rel.as_deref(), Some(line.unwrap_or(a.line.saturating_add(1)))),
-                    Scope::File => (rel.as_deref(), None),
-                    Scope::Project => (None, None),
-                };
-                if a.scope != Scope::Project && path.is_none() {
-                    return Err(Error::invalid_params("only project-wide suppression applies to terminals"));
-                }
-                let backup = suppress::append(&file, &a.rule, path, line)
-                    .map_err(|e| Error::invalid_params(format!("cannot write {}: {e}", file.display())))?;
-                // The finding disappears at once: reload and republish.
-                let publish = st.reload();
-                (json!({ "path": file, "backup": backup }), publish)
-            };
-            backend.send(publish).await;
-            Ok(Some(result))
+        ServerCommand::Suppress => suppress_command(backend, arg(&params)?).await,
+        ServerCommand::Doctor | ServerCommand::DoctorProbe | ServerCommand::DoctorFix => {
+            super::doctor::execute(backend, command, &params).await
         }
-        _ => super::doctor::execute(backend, &params).await,
     }
+}
+
+async fn suppress_command(backend: &Backend, a: SuppressArgs) -> Result<Option<Value>> {
+    let (result, publish) = {
+        let mut st = backend.state();
+        let open = st.docs.get(&a.uri).ok_or_else(|| Error::invalid_params("document is not open"))?;
+        let project = open.project.clone();
+        let root = project
+            .root
+            .clone()
+            .or_else(|| open.path.as_deref().and_then(Path::parent).map(Path::to_path_buf))
+            .or_else(|| st.folders.first().cloned())
+            .ok_or_else(|| Error::invalid_params("no workspace folder to write .errsig.toml in"))?;
+        let file = project.file.clone().unwrap_or_else(|| root.join(errsig::config::FILE_NAME));
+        // Paths in `.errsig.toml` are relative to the directory it is in:
+        // without a workspace folder (an editor started outside a project)
+        // that is the file's own directory, found again on reload.
+        let base = file.parent().unwrap_or(&root);
+        let rel = match open.path.as_deref().map(|p| p.strip_prefix(base)) {
+            Some(Ok(rel)) => Some(rel.to_string_lossy().replace('\\', "/")),
+            Some(Err(_)) => {
+                return Err(Error::invalid_params(format!(
+                    "{} is outside {}: suppress it for the project instead",
+                    open.path.as_deref().map(Path::display).map(|d| d.to_string()).unwrap_or_default(),
+                    base.display()
+                )))
+            }
+            None => None,
+        };
+        let abs = a.line.saturating_add(open.doc.removed());
+        let line = open
+            .doc
+            .findings()
+            .find(|f| f.rule.id == a.rule && (f.event.start.line..=f.event.end.line).contains(&abs))
+            .map(|f| f.event.start.line - open.doc.removed() + 1);
+        let (path, line) = match a.scope {
+            Scope::Line => (rel.as_deref(), Some(line.unwrap_or(a.line.saturating_add(1)))),
+            Scope::File => (rel.as_deref(), None),
+            Scope::Project => (None, None),
+        };
+        if a.scope != Scope::Project && path.is_none() {
+            return Err(Error::invalid_params("only project-wide suppression applies to terminals"));
+        }
+        let backup = suppress::append(&file, &a.rule, path, line)
+            .map_err(|e| Error::invalid_params(format!("cannot write {}: {e}", file.display())))?;
+        // The finding disappears at once: reload and republish.
+        let publish = st.reload();
+        (json!({ "path": file, "backup": backup }), publish)
+    };
+    backend.send(publish).await;
+    Ok(Some(result))
 }

@@ -8,19 +8,14 @@
 //! user's own setting `liveCheck`; fixes and the live check are refused in
 //! an untrusted workspace.
 
-use super::Backend;
+use super::ext::ServerCommand;
+use super::output::{report_dir, show, stamp, write};
+use super::server::Backend;
 use crate::doctor::{self, checks, fix, host::Host, probe, render, Options};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::*;
-
-/// Run the checks and show the report (server).
-pub const DOCTOR: &str = "errsig.doctor";
-/// The live key check, after a confirmation naming the host (server).
-pub const PROBE: &str = "errsig.doctor.probe";
-/// A doctor fix, after a confirmation showing its effect (server).
-pub const FIX: &str = "errsig.doctor.fix";
 
 #[derive(Debug, Deserialize)]
 struct FixArgs {
@@ -41,7 +36,7 @@ async fn progress_begin(
     backend: &Backend,
     title: &str,
 ) -> Option<tower_lsp_server::OngoingProgress<tower_lsp_server::Unbounded, tower_lsp_server::NotCancellable>> {
-    if !backend.state().work_done_progress {
+    if !backend.state().caps.work_done_progress {
         return None;
     }
     // tower-lsp-server 0.22's helper does not create the token: do it first.
@@ -56,10 +51,14 @@ async fn progress_begin(
     Some(backend.client.progress(token, title).begin().await)
 }
 
-pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) -> Result<Option<Value>> {
-    let trusted = backend.state().trusted;
-    match params.command.as_str() {
-        DOCTOR => {
+/// Run one of the doctor's commands (trust was checked by the caller).
+pub(super) async fn execute(
+    backend: &Backend,
+    command: ServerCommand,
+    params: &ExecuteCommandParams,
+) -> Result<Option<Value>> {
+    match command {
+        ServerCommand::Doctor => {
             let me = backend.clone();
             tokio::spawn(async move {
                 let progress = progress_begin(&me, "errsig doctor").await;
@@ -78,14 +77,12 @@ pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) ->
                                 md.push_str(&format!("- `{id}`\n"));
                             }
                         }
-                        let can_show = me.state().show_document;
-                        let dir = super::actions::report_dir(&me.state());
-                        match super::actions::write(
-                            &dir.join("reports"),
-                            &format!("{}-doctor.md", super::actions::stamp()),
-                            &md,
-                        ) {
-                            Ok(path) => super::actions::show(&me, &path, can_show),
+                        let (can_show, dir) = {
+                            let st = me.state();
+                            (st.caps.show_document, report_dir(st.settings.report_dir.as_deref()))
+                        };
+                        match write(&dir.join("reports"), &format!("{}-doctor.md", stamp()), &md) {
+                            Ok(path) => show(&me, &path, can_show),
                             Err(e) => me.client.show_message(MessageType::ERROR, e.message).await,
                         }
                     }
@@ -97,10 +94,7 @@ pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) ->
             });
             Ok(None)
         }
-        PROBE => {
-            if !trusted {
-                return Err(Error::invalid_params("the live key check is off in an untrusted workspace"));
-            }
+        ServerCommand::DoctorProbe => {
             if !backend.state().settings.live_check {
                 return Err(Error::invalid_params(
                     "the live key check is off: enable the user setting errsig.liveCheck",
@@ -142,10 +136,7 @@ pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) ->
             });
             Ok(None)
         }
-        FIX => {
-            if !trusted {
-                return Err(Error::invalid_params("fixes are off in an untrusted workspace"));
-            }
+        ServerCommand::DoctorFix => {
             let a: FixArgs = serde_json::from_value(params.arguments.first().cloned().unwrap_or_default())
                 .map_err(|e| Error::invalid_params(e.to_string()))?;
             let h = host(backend).map_err(Error::invalid_params)?;
@@ -179,6 +170,6 @@ pub(super) async fn execute(backend: &Backend, params: &ExecuteCommandParams) ->
             });
             Ok(Some(json!({ "fix": a.id })))
         }
-        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+        other => Err(Error::invalid_params(format!("{} is not a doctor command", other.id()))),
     }
 }

@@ -52,11 +52,12 @@ impl Kind {
 }
 
 /// How the client counts columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {
     /// Bytes of UTF-8.
     Utf8,
     /// UTF-16 code units (LSP's default).
+    #[default]
     Utf16,
 }
 

@@ -3,7 +3,7 @@
 
 use super::diagnostics::{range, visible};
 use super::document::Encoding;
-use super::Open;
+use super::session::Open;
 use errsig::explain::markdown;
 use tower_lsp_server::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 

@@ -1,0 +1,153 @@
+//! Stdio in front of tower-lsp-server: the client's bytes go through
+//! [`framing`](super::framing) before tower-lsp-server sees them, and every
+//! message out is written with one write.
+//!
+//! ```text
+//! stdin ─▶ Deframer ─▶ classify ─┬─ forward ─▶ duplex ─▶ tower-lsp-server
+//!                                └─ answer ─┐                 │
+//! stdout ◀─ one write per message ◀─ queue ◀┴── Deframer ◀─ duplex
+//! ```
+
+use super::framing::{classify, frame, Deframer, Item, Verdict};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tower_lsp_server::{ClientSocket, LspService};
+
+use super::server::Backend;
+
+/// Messages queued for stdout: bounded, so a client that stops reading
+/// slows the server down instead of growing its memory.
+const QUEUE: usize = 256;
+const PIPE: usize = 1 << 16;
+
+/// How the client's stream went.
+#[derive(Default)]
+struct Seen {
+    shutdown: AtomicBool,
+    exit: AtomicBool,
+    broken: AtomicBool,
+}
+
+/// Serve `service` on the given streams; returns the process exit status.
+pub async fn serve<I, O>(service: LspService<Backend>, socket: ClientSocket, input: I, output: O) -> u8
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite + Unpin + Send + 'static,
+{
+    let (to_server, server_in) = tokio::io::duplex(PIPE);
+    let (server_out, from_server) = tokio::io::duplex(PIPE);
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(QUEUE);
+    let seen = Arc::new(Seen::default());
+    let writer = tokio::spawn(write_out(rx, output));
+    let relay = tokio::spawn(relay(from_server, tx.clone()));
+    let reader = tokio::spawn(read_in(input, to_server, tx, seen.clone()));
+    tower_lsp_server::Server::new(server_in, server_out, socket).concurrency_level(16).serve(service).await;
+    // After `exit` the reader may still wait on stdin: it has nothing left to do.
+    reader.abort();
+    let _ = reader.await;
+    let _ = relay.await;
+    let _ = writer.await;
+    if seen.broken.load(Ordering::Relaxed) {
+        return 1;
+    }
+    // The protocol's rule: exit without shutdown is an error (status 1).
+    if seen.shutdown.load(Ordering::Relaxed) {
+        0
+    } else {
+        tracing::warn!("the client ended the session without shutdown");
+        1
+    }
+}
+
+async fn read_in<I: AsyncRead + Unpin>(
+    mut input: I,
+    mut to_server: tokio::io::DuplexStream,
+    answers: mpsc::Sender<Vec<u8>>,
+    seen: Arc<Seen>,
+) {
+    let mut d = Deframer::default();
+    let mut buf = vec![0u8; PIPE];
+    loop {
+        let n = match input.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!("cannot read from the client: {e}");
+                seen.broken.store(true, Ordering::Relaxed);
+                return;
+            }
+        };
+        d.push(&buf[..n]);
+        while let Some(item) = d.next_item() {
+            let body = match item {
+                Item::Message(body) => body,
+                Item::Skipped { bytes, why } => {
+                    tracing::warn!("skipped {bytes} bytes from the client: {why}");
+                    continue;
+                }
+            };
+            let verdict = classify(&body);
+            match verdict {
+                Verdict::Answer(v) => {
+                    tracing::warn!("answered a malformed message: {}", v["error"]["message"]);
+                    let Ok(bytes) = serde_json::to_vec(&v) else { continue };
+                    if answers.send(bytes).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Verdict::Drop(why) => {
+                    tracing::warn!("dropped {why}");
+                    continue;
+                }
+                Verdict::Shutdown => seen.shutdown.store(true, Ordering::Relaxed),
+                Verdict::Exit => seen.exit.store(true, Ordering::Relaxed),
+                Verdict::Forward => {}
+            }
+            if to_server.write_all(&frame(&body)).await.is_err() {
+                return;
+            }
+            if seen.exit.load(Ordering::Relaxed) {
+                return;
+            }
+        }
+    }
+    if let Some(why) = d.incomplete() {
+        // Nothing after this can be read: say so, and end with an error.
+        tracing::error!("{why}");
+        seen.broken.store(true, Ordering::Relaxed);
+    }
+    // Dropping `to_server` ends tower-lsp-server's input.
+}
+
+/// tower-lsp-server's output, one message at a time, into the queue.
+async fn relay(mut from_server: tokio::io::DuplexStream, out: mpsc::Sender<Vec<u8>>) {
+    let mut d = Deframer::default();
+    let mut buf = vec![0u8; PIPE];
+    while let Ok(n) = from_server.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        d.push(&buf[..n]);
+        while let Some(item) = d.next_item() {
+            if let Item::Message(body) = item {
+                if out.send(body).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn write_out<O: AsyncWrite + Unpin>(mut rx: mpsc::Receiver<Vec<u8>>, mut output: O) {
+    while let Some(body) = rx.recv().await {
+        // Header and body in one buffer, one write.
+        let msg = frame(&body);
+        if output.write_all(&msg).await.is_err() || output.flush().await.is_err() {
+            tracing::error!("cannot write to the client");
+            return;
+        }
+    }
+}
