@@ -460,9 +460,15 @@ tp_node() {
     ANTHROPIC_API_KEY="$FAKE_KEY" NODE_PATH="$nm" "$@" -- "$NODE_BIN" "$HERE/clients/$script" "$mode"
 }
 
-# tp_modes SCENARIO: uncaught + logged for every scenario, logerror only for permission_denied
-tp_modes() { if [ "$1" = permission_denied ]; then echo "uncaught logged logerror"; else echo "uncaught logged"; fi; }
-tp_js_modes() { if [ "$1" = permission_denied ]; then echo "uncaught console-error message"; else echo "uncaught console-error"; fi; }
+# tp_modes SCENARIO: every mode for the 403s, uncaught + logged for rate_limit (retries show), else uncaught
+tp_modes() {
+  case $1 in permission_denied|bedrock|vertex|compat_permission_denied) echo "uncaught logged logerror";;
+             rate_limit) echo "uncaught logged";; *) echo uncaught;; esac
+}
+tp_js_modes() {
+  case $1 in permission_denied|compat_permission_denied) echo "uncaught console-error message";;
+             rate_limit) echo "uncaught console-error";; *) echo uncaught;; esac
+}
 
 tp_group() {
   local g=$1 s m n3p="$CACHE/node-3p/node_modules"
