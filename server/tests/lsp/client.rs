@@ -9,8 +9,9 @@
 
 use serde_json::{json, Value};
 use std::collections::VecDeque;
+use std::io::Read;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct Client {
     child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
     next_id: i64,
     pub notifications: VecDeque<Value>,
@@ -28,6 +29,8 @@ pub struct Client {
     pub log: Vec<String>,
     pub shown_documents: Vec<Value>,
     pub settings: Value,
+    stderr: Option<ChildStderr>,
+    paused: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn read_message(r: &mut impl BufRead) -> Option<Value> {
@@ -57,6 +60,15 @@ impl Client {
 
     /// Start the server with extra environment variables.
     pub fn start_env(cwd: &std::path::Path, env: &[(&str, String)]) -> Client {
+        Client::spawn(cwd, env, false)
+    }
+
+    /// Start the server keeping its stderr (read it with [`Client::finish`]).
+    pub fn start_logged(cwd: &std::path::Path) -> Client {
+        Client::spawn(cwd, &[], true)
+    }
+
+    fn spawn(cwd: &std::path::Path, env: &[(&str, String)], keep_stderr: bool) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_errsig"))
             .args(["lsp", "--stdio"])
             .current_dir(cwd)
@@ -64,15 +76,22 @@ impl Client {
             .env("ERRSIG_LOG", "errsig=debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if keep_stderr { Stdio::piped() } else { Stdio::null() })
             .spawn()
             .expect("errsig lsp starts");
-        let stdin = child.stdin.take().unwrap();
+        let stderr = child.stderr.take();
+        let stdin = child.stdin.take();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let paused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let pause = paused.clone();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
-            while let Some(m) = read_message(&mut r) {
+            loop {
+                while pause.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                let Some(m) = read_message(&mut r) else { break };
                 if tx.send(m).is_err() {
                     break;
                 }
@@ -87,14 +106,60 @@ impl Client {
             log: Vec::new(),
             shown_documents: Vec::new(),
             settings: Value::Null,
+            stderr,
+            paused,
         }
+    }
+
+    /// Write raw bytes to the server, framing and all.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Stop (or resume) reading the server's stdout, as a client that is busy.
+    pub fn pause_reading(&self, paused: bool) {
+        self.paused.store(paused, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A second handle on the server's stdin, for writing from another thread.
+    pub fn stdin_handle(&self) -> std::fs::File {
+        use std::os::fd::AsFd;
+        let fd = self.stdin.as_ref().expect("stdin is open").as_fd().try_clone_to_owned().unwrap();
+        std::fs::File::from(fd)
+    }
+
+    /// The next message the server sends, whatever it is.
+    pub fn next_message(&mut self) -> Option<Value> {
+        let deadline = Instant::now() + PATIENCE;
+        self.next(deadline)
+    }
+
+    /// Close the server's stdin and wait for it to exit: its status and
+    /// (for [`Client::start_logged`]) what it wrote on stderr.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        if let Some(mut e) = self.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        (status, err)
     }
 
     pub fn send(&mut self, msg: &Value) {
         let body = serde_json::to_vec(msg).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        self.stdin.write_all(&body).unwrap();
-        self.stdin.flush().unwrap();
+        let mut msg = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        msg.extend_from_slice(&body);
+        self.send_bytes(&msg);
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {

@@ -1,6 +1,7 @@
 //! End to end: the built `errsig lsp` over real stdio framing.
 
 mod client;
+mod protocol;
 
 use client::Client;
 use serde_json::json;
