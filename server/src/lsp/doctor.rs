@@ -141,8 +141,16 @@ pub(super) async fn execute(
                 .map_err(|e| Error::invalid_params(e.to_string()))?;
             let h = host(backend).map_err(Error::invalid_params)?;
             let sources = checks::settings::read_all(&h);
-            let plan = fix::plan(&h, &sources, &a.id).map_err(Error::invalid_params)?;
             let me = backend.clone();
+            let plan = match fix::plan(&h, &sources, &a.id) {
+                Ok(plan) => plan,
+                // Nothing to fix on this machine (say so): not a failed request.
+                Err(why) => {
+                    let text = format!("errsig: nothing to fix: {why}");
+                    tokio::spawn(async move { me.client.show_message(MessageType::INFO, text).await });
+                    return Ok(Some(json!({ "fix": a.id, "applied": false, "reason": why })));
+                }
+            };
             tokio::spawn(async move {
                 let effect = plan.steps.join("\n");
                 if plan.changes.is_empty() {

@@ -20,6 +20,9 @@ use tower_lsp_server::lsp_types::{Position, TextDocumentContentChangeEvent};
 const CHECKPOINT_EVERY: usize = 2048;
 /// Checkpoints kept per document (older ones are thinned out).
 const MAX_CHECKPOINTS: usize = 48;
+/// How much of a file's start the width of a captured transcript is
+/// inferred from (and so which edits can change it).
+const INFER_SAMPLE: usize = 1 << 20;
 
 /// What kind of document: decides wrapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,9 +98,7 @@ pub struct Document {
 impl Document {
     /// Open a document and scan it.
     pub fn open(kind: Kind, text: String, version: i32, catalog: Arc<Catalog>, columns: Option<usize>) -> Self {
-        let columns = columns.or_else(|| {
-            (kind == Kind::File).then(|| errsig::infer_columns(&text.as_bytes()[..text.len().min(1 << 20)])).flatten()
-        });
+        let columns = columns.or_else(|| if kind == Kind::File { infer(&text) } else { None });
         let mut d = Document {
             kind,
             version,
@@ -144,14 +145,21 @@ impl Document {
     }
 
     /// Apply a client's changes, then rescan from the first line they touch.
+    ///
+    /// The result is what opening the new text afresh gives: a file's width
+    /// is inferred again when an edit reaches the part it is inferred from,
+    /// and a terminal's trimmed top re-scans the lines whose reading could
+    /// have depended on what was trimmed.
     pub fn apply(&mut self, changes: Vec<TextDocumentContentChangeEvent>, enc: Encoding) {
         let mut dirty: Option<u32> = None;
+        let mut first_byte = usize::MAX;
         let mut mark = |line: u32| dirty = Some(dirty.map_or(line, |d: u32| d.min(line)));
         for change in changes {
             let Some(range) = change.range else {
                 self.text = change.text;
                 self.starts = line_starts(&self.text, 0);
                 self.checkpoints.clear();
+                first_byte = 0;
                 mark(self.removed);
                 continue;
             };
@@ -173,11 +181,20 @@ impl Document {
                 }
             }
             let line = self.line_of(start);
+            first_byte = first_byte.min(start);
             self.text.replace_range(start..end, &change.text);
             self.starts.truncate(line + 1);
             let from = self.starts[line];
             self.starts.extend(line_starts(&self.text[from..], from).into_iter().skip(1));
             mark(self.removed + line as u32);
+        }
+        if self.kind == Kind::File && first_byte < INFER_SAMPLE {
+            let columns = infer(&self.text);
+            if columns != self.columns {
+                self.columns = columns;
+                self.checkpoints.clear();
+                dirty = Some(self.removed);
+            }
         }
         if let Some(line) = dirty {
             self.rescan_from(line);
@@ -195,6 +212,35 @@ impl Document {
         let removed = self.removed;
         self.checkpoints.retain(|c| c.line >= removed);
         self.last_scan = 0;
+        self.rescan_after_trim();
+    }
+
+    /// After a trim, what the scanner read near the new top may have
+    /// depended on the lines trimmed (context, evidence, an open printing).
+    /// Its state depends on at most `HISTORY_LINES` lines before it, so from
+    /// the first checkpoint that far past the new top on, everything is as
+    /// a fresh scan has it: re-scan up to there and splice.
+    fn rescan_after_trim(&mut self) {
+        let top = self.removed;
+        let horizon = top.saturating_add(errsig::scan::HISTORY_LINES as u32);
+        let Some(i) = self.checkpoints.iter().position(|c| c.line >= horizon) else {
+            // Nothing that far on: the document is short past the top.
+            self.checkpoints.clear();
+            self.rescan_from(top);
+            return;
+        };
+        let (line, emitted) = (self.checkpoints[i].line, self.checkpoints[i].emitted);
+        let end = self.starts[(line - top) as usize];
+        let mut engine = Engine::starting_at(self.catalog.clone(), self.columns, top);
+        let fresh = engine.feed(&self.text.as_bytes()[..end]);
+        let delta = fresh.len() as isize - emitted as isize;
+        self.findings.splice(..emitted, fresh);
+        self.checkpoints.drain(..i);
+        for c in &mut self.checkpoints {
+            c.emitted = c.emitted.saturating_add_signed(delta);
+        }
+        self.scanned += end as u64;
+        self.last_scan = end as u64;
     }
 
     /// Line (0-based, in this document) holding byte `offset`.
@@ -281,19 +327,26 @@ impl Document {
     }
 
     fn thin(&mut self) {
-        if self.checkpoints.len() <= MAX_CHECKPOINTS {
-            return;
-        }
-        // Keep the recent ones (where appends happen) and every other old one.
+        // Keep the recent ones (where appends happen); among the older ones
+        // drop the one whose loss leaves the smallest gap, so they stay
+        // evenly spread: a re-scan from anywhere starts near where it must.
         let keep_recent = 8;
-        let n = self.checkpoints.len();
-        let mut i = 0;
-        self.checkpoints.retain(|_| {
-            let keep = i % 2 == 0 || i + keep_recent >= n;
-            i += 1;
-            keep
-        });
+        while self.checkpoints.len() > MAX_CHECKPOINTS {
+            let n = self.checkpoints.len();
+            let gap = |i: usize| self.checkpoints[i + 1].line - self.checkpoints[i - 1].line;
+            let Some(i) = (1..n - keep_recent).min_by_key(|&i| gap(i)) else { break };
+            self.checkpoints.remove(i);
+        }
     }
+}
+
+/// The width a file's text was wrapped at, inferred from its start.
+fn infer(text: &str) -> Option<usize> {
+    let mut end = text.len().min(INFER_SAMPLE);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    errsig::infer_columns(&text.as_bytes()[..end])
 }
 
 fn line_starts(text: &str, base: usize) -> Vec<usize> {
@@ -356,14 +409,15 @@ mod tests {
     }
 
     #[test]
-    fn trimming_the_top_shifts_without_scanning() {
+    fn trimming_the_top_rescans_a_bounded_window() {
+        let line = |i: usize| format!("line {i:06}\n");
         let mut text = String::new();
-        for i in 0..100 {
-            text.push_str(&format!("line {i}\n"));
+        for i in 0..20_000 {
+            text.push_str(&line(i));
         }
         text.push_str(ERR);
         let mut d = Document::open(Kind::NvimTerminal, text, 0, catalog(), None);
-        assert_eq!(d.findings().next().unwrap().event.start.line, 100);
+        assert_eq!(d.findings().next().unwrap().event.start.line, 20_000);
         let end = Position::new(60, 0);
         d.apply(
             vec![TextDocumentContentChangeEvent {
@@ -373,10 +427,11 @@ mod tests {
             }],
             Encoding::Utf16,
         );
-        assert_eq!(d.last_scan, 0, "no rescan");
+        let window = (errsig::scan::HISTORY_LINES + CHECKPOINT_EVERY) * line(0).len();
+        assert!(d.last_scan as usize <= window, "re-scanned {} bytes", d.last_scan);
         let f = d.findings().next().unwrap();
-        assert_eq!(f.event.start.line - d.removed(), 40);
-        assert!(d.text().starts_with("line 60\n"));
+        assert_eq!(f.event.start.line - d.removed(), 19_940);
+        assert!(d.text().starts_with("line 000060\n"));
         // Appending after the trim still costs only the change.
         append(&mut d, "more\n");
         assert!(d.last_scan <= 10, "{}", d.last_scan);
@@ -433,5 +488,148 @@ mod tests {
         assert_eq!(lines, [0, 15_000]);
         // From the checkpoint before line 15 000, not from the top.
         assert!(d.last_scan < d.text().len() as u64 * 4 / 10, "{} of {}", d.last_scan, d.text().len());
+    }
+}
+
+/// Random edits give what a fresh open of the same text gives: the same
+/// findings at the same places, for files and both kinds of terminal.
+#[cfg(test)]
+mod differential {
+    use super::*;
+    use tower_lsp_server::lsp_types::Range;
+
+    /// Real captures and the lines around them, as material to edit with.
+    const PIECES: &[&str] = &[
+        include_str!("../../../tests/fixtures/real/cc-1.0-tui-plain-w80-permission_denied.txt"),
+        include_str!("../../../tests/fixtures/real/py-sdk-uncaught-permission_denied.txt"),
+        include_str!("../../../tests/fixtures/real/curl-i-gateway_html.txt"),
+        include_str!("../../../tests/fixtures/real/cc-2.1-print-gateway_html.txt"),
+        include_str!("../../../tests/fixtures/real/cc-2.0-debug-permission_denied-file.txt"),
+        "Failed to authenticate. API Error: 403 Permission denied\n",
+        "API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permission denied\"},\"request_id\":\"req_011CXyZ\"}\n",
+        "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n</body>\r\n</html>\r\n",
+        "> POST /v1/messages HTTP/1.1\n",
+        "Error: 403 status code (no body)\n",
+        "日本語のログ 😀 emoji ⎿ and a TUI mark\n",
+        "────────────────────────────────────────────────────────────────────────────────\n",
+        "ordinary output\n",
+        "\n",
+    ];
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// The LSP position (UTF-16) of a byte offset.
+    fn position(text: &str, offset: usize) -> Position {
+        let before = &text[..offset];
+        let line = before.matches('\n').count();
+        let col = before.rsplit('\n').next().unwrap_or("").encode_utf16().count();
+        Position::new(line as u32, col as u32)
+    }
+
+    fn boundary(text: &str, mut at: usize) -> usize {
+        at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
+
+    /// What a client sees: findings relative to the document's top.
+    fn seen(d: &Document) -> Vec<String> {
+        let r = d.removed();
+        let mut v: Vec<String> = d
+            .findings()
+            .map(|f| {
+                let e = &f.event;
+                format!(
+                    "{}:{}-{}:{} {} {:?} {:?} {:?}",
+                    e.start.line - r,
+                    e.start.character,
+                    e.end.line - r,
+                    e.end.character,
+                    f.rule.id,
+                    e.status,
+                    e.message,
+                    e.request_id
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn change(range: Option<Range>, text: &str) -> TextDocumentContentChangeEvent {
+        TextDocumentContentChangeEvent { range, range_length: None, text: text.into() }
+    }
+
+    fn run(kind: Kind, columns: Option<usize>, seed: u64, steps: usize) {
+        let catalog = Arc::new(Catalog::builtin());
+        let mut rng = Rng(seed);
+        let mut d = Document::open(kind, String::new(), 0, catalog.clone(), columns);
+        let mut text = String::new();
+        for step in 0..steps {
+            let piece = PIECES[rng.below(PIECES.len())];
+            let edit = match (kind.is_terminal(), rng.below(10)) {
+                // Terminals mostly append, sometimes trim their top.
+                (true, 0..=6) | (false, 0..=2) => {
+                    let end = position(&text, text.len());
+                    change(Some(Range::new(end, end)), piece)
+                }
+                (true, 7 | 8) if text.matches('\n').count() > 1 => {
+                    let lines = 1 + rng.below(text.matches('\n').count() - 1);
+                    change(Some(Range::new(Position::new(0, 0), Position::new(lines as u32, 0))), "")
+                }
+                (false, 3..=5) | (true, _) => {
+                    let at = boundary(&text, rng.below(text.len() + 1));
+                    let p = position(&text, at);
+                    change(Some(Range::new(p, p)), &piece[..boundary(piece, rng.below(piece.len() + 1))])
+                }
+                (false, 6..=8) => {
+                    let a = boundary(&text, rng.below(text.len() + 1));
+                    let b = boundary(&text, a + rng.below(400));
+                    change(Some(Range::new(position(&text, a), position(&text, b))), "")
+                }
+                (false, _) => change(None, piece),
+            };
+            // The expected text, edited as the client would.
+            match edit.range {
+                Some(r) => {
+                    let (a, b) = (d.offset(r.start, Encoding::Utf16), d.offset(r.end, Encoding::Utf16));
+                    text.replace_range(a..b, &edit.text);
+                }
+                None => text = edit.text.clone(),
+            }
+            d.version += 1;
+            d.apply(vec![edit], Encoding::Utf16);
+            assert_eq!(d.text(), text, "seed {seed} step {step}: the text");
+            let fresh = Document::open(kind, text.clone(), 0, catalog.clone(), columns);
+            assert_eq!(seen(&d), seen(&fresh), "{kind:?} seed {seed} step {step}: edited vs fresh");
+        }
+    }
+
+    #[test]
+    fn random_edits_of_files_equal_a_fresh_open() {
+        for seed in 1..=12 {
+            run(Kind::File, None, seed * 7919, 60);
+        }
+    }
+
+    #[test]
+    fn random_appends_and_trims_of_terminals_equal_a_fresh_open() {
+        for seed in 1..=12 {
+            run(Kind::NvimTerminal, Some(40 + 20 * (seed as usize % 3)), seed * 104_729, 60);
+            run(Kind::VscodeTerminal, None, seed * 1_299_709, 60);
+        }
     }
 }

@@ -166,6 +166,11 @@ impl Deframer {
             if name.is_empty() || !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
                 return Header::Garbage;
             }
+            // Garbage glued to the next header (`…xContent-Length: 9`): the
+            // header starts inside this line.
+            if !name.eq_ignore_ascii_case(b"content-length") && find_ci(line, CONTENT_LENGTH).is_some() {
+                return Header::Garbage;
+            }
             if name.eq_ignore_ascii_case(b"content-length") {
                 let v = std::str::from_utf8(value).unwrap_or("").trim();
                 length = Some(v.parse::<usize>().map_err(|_| "a Content-Length that is not a number"));
@@ -186,6 +191,8 @@ enum Header {
 
 /// Whether an unfinished line can still become a header line.
 fn plausible_header(line: &[u8]) -> bool {
+    // The `\r` of a line end whose `\n` is still to come.
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     let name_end = line.iter().position(|&b| b == b':').unwrap_or(line.len());
     line[..name_end].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }

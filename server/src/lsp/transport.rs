@@ -141,13 +141,75 @@ async fn relay(mut from_server: tokio::io::DuplexStream, out: mpsc::Sender<Vec<u
     }
 }
 
+/// How long a message waits after a response before it is written.
+///
+/// Emacs 28's jsonrpc leaves its process filter by a non-local exit when
+/// the response a synchronous request waits for arrives, so whatever came
+/// in the same read (a `showMessage`, the diagnostics a command changed)
+/// stays unread until the server writes again — maybe never. A short gap
+/// makes the next message a read of its own.
+const AFTER_RESPONSE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Whether a body is a response. tower-lsp-server writes requests and
+/// notifications as `{"jsonrpc":"2.0","method":…`; the answers this layer
+/// writes itself are responses.
+fn is_response(body: &[u8]) -> bool {
+    !body.starts_with(br#"{"jsonrpc":"2.0","method":"#)
+}
+
 async fn write_out<O: AsyncWrite + Unpin>(mut rx: mpsc::Receiver<Vec<u8>>, mut output: O) {
+    let mut last_response: Option<tokio::time::Instant> = None;
     while let Some(body) = rx.recv().await {
+        let response = is_response(&body);
+        if let Some(at) = last_response.filter(|_| !response) {
+            tokio::time::sleep_until(at + AFTER_RESPONSE).await;
+        }
         // Header and body in one buffer, one write.
         let msg = frame(&body);
         if output.write_all(&msg).await.is_err() || output.flush().await.is_err() {
             tracing::error!("cannot write to the client");
             return;
         }
+        last_response = response.then(tokio::time::Instant::now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Records each write call.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl AsyncWrite for Writes {
+        fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+            self.0.push(buf.to_vec());
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_message_is_one_write_and_a_response_is_read_alone() {
+        let (tx, rx) = mpsc::channel(8);
+        let response = br#"{"jsonrpc":"2.0","result":null,"id":1}"#.to_vec();
+        let note = br#"{"jsonrpc":"2.0","method":"window/showMessage","params":{}}"#.to_vec();
+        for m in [note.clone(), response.clone(), note.clone()] {
+            tx.send(m).await.unwrap();
+        }
+        drop(tx);
+        let mut out = Writes::default();
+        let start = tokio::time::Instant::now();
+        write_out(rx, &mut out).await;
+        assert_eq!(out.0, vec![frame(&note), frame(&response), frame(&note)]);
+        assert!(start.elapsed() >= AFTER_RESPONSE, "the message after the response waited");
     }
 }

@@ -44,6 +44,14 @@ pub const CONTEXT_BEFORE: usize = 16;
 /// evidence wait for them; the others are reported at once.
 pub const CONTEXT_AFTER: usize = 16;
 
+/// How far back the scanner's state reaches: its state at a line depends on
+/// at most this many lines before it (context, an open printing, events
+/// waiting for evidence, a logical line being joined, a remembered box
+/// width). A document that drops lines from its top re-scans this many
+/// lines after the new top, and what lies beyond is as a fresh scan has it.
+pub const HISTORY_LINES: usize =
+    CONTEXT_BEFORE + candidate::MAX_LINES + CONTEXT_AFTER + wrap::MAX_BLOCK_ROWS + wrap::BOX_MEMORY;
+
 /// What the scanner needs to know about its input.
 #[derive(Debug, Clone, Default)]
 pub struct ScanConfig {

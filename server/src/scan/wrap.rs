@@ -20,15 +20,18 @@ use unicode_width::UnicodeWidthStr;
 
 /// Rows of one TUI block are joined at most this many times: a bound on a
 /// logical line's size whatever the input.
-const MAX_BLOCK_ROWS: usize = 32;
+pub const MAX_BLOCK_ROWS: usize = 32;
 
 /// Joins rows into logical lines.
 #[derive(Debug, Clone, Default)]
 pub struct Assembler {
     /// Terminal width, when known.
     pub columns: Option<usize>,
-    /// Width learned from a full-width rule (`────`) in the transcript.
-    box_width: Option<usize>,
+    /// Width learned from a full-width rule (`────`) in the transcript,
+    /// and how many rows ago it was seen: forgotten after [`BOX_MEMORY`]
+    /// rows, so what the scanner knows depends on recent text only (a
+    /// terminal that trimmed the rule away reads like a fresh scan).
+    box_width: Option<(usize, usize)>,
     /// Widths of the last rows: without a known width, the widest recent
     /// row is the best guess of the screen's width.
     recent: std::collections::VecDeque<u16>,
@@ -37,6 +40,10 @@ pub struct Assembler {
 
 /// How many recent rows the width guess looks at.
 const RECENT_ROWS: usize = 64;
+
+/// How many rows a width learned from a rule is remembered (Claude Code
+/// redraws its input box, and the rule with it, far more often).
+pub const BOX_MEMORY: usize = 256;
 
 #[derive(Debug, Clone)]
 struct Pending {
@@ -57,8 +64,9 @@ impl Assembler {
     /// Add a row; logical lines that are complete are pushed to `out`.
     pub fn push(&mut self, row: Arc<Row>, out: &mut Vec<Logical>) {
         let width = row.norm.width;
+        self.box_width = self.box_width.and_then(|(w, age)| (age < BOX_MEMORY).then_some((w, age + 1)));
         if is_rule(&row.norm.text) && width >= 10 {
-            self.box_width = Some(width);
+            self.box_width = Some((width, 0));
         }
         if self.recent.len() == RECENT_ROWS {
             self.recent.pop_front();
@@ -132,7 +140,7 @@ impl Assembler {
     fn effective_width(&self, block_max: usize) -> usize {
         // A row that reaches the screen's edge was cut mid-token.
         self.columns
-            .or(self.box_width)
+            .or(self.box_width.map(|(w, _)| w))
             .unwrap_or_else(|| block_max.max(self.recent.iter().copied().max().unwrap_or(0) as usize))
     }
 }

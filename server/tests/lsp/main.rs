@@ -257,7 +257,8 @@ fn a_neovim_terminal_streams_and_costs_only_the_change() {
     assert!(stats["bytesScanned"].as_u64().unwrap() < 3 * text.len() as u64, "{stats}");
     assert_eq!(stats["columns"], 40);
 
-    // The terminal trims its scrollback: positions shift, nothing is re-scanned.
+    // The terminal trims its scrollback: positions shift, and only the lines
+    // whose reading could depend on the trimmed one are re-scanned.
     v += 1;
     c.notify(
         "textDocument/didChange",
@@ -266,7 +267,8 @@ fn a_neovim_terminal_streams_and_costs_only_the_change() {
     let d = c.diagnostics(uri, |d| d.len() == 1 && d[0]["range"]["start"]["line"] == 0);
     assert_eq!(d[0]["range"]["end"]["line"], 1);
     let s = c.request("errsig/debugStats", json!({ "uri": uri }));
-    assert_eq!((s["lastScan"].as_u64(), s["removed"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(s["removed"].as_u64(), Some(1));
+    assert!(s["lastScan"].as_u64().unwrap() < text.len() as u64 / 4, "{s}");
 
     c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
     assert!(c.diagnostics(uri, |d| d.is_empty()).is_empty());
