@@ -163,6 +163,137 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
     md
 }
 
+/// The widest line of a hover: many clients show hover markdown raw or
+/// half-rendered (Neovim, Helix, Emacs, Kakoune, Vim), so it must read well
+/// as plain text too.
+pub const HOVER_WIDTH: usize = 100;
+
+/// The hover of a finding: markdown without tables or headings, lines of at
+/// most [`HOVER_WIDTH`] characters. The headline first, then what this
+/// machine says (`on_this_machine`, from the doctor, when known), the notes
+/// for this report, the causes of this variant (their lead sentence) and
+/// the fix steps. The full document stays for `errsig explain`.
+pub fn hover(rule: &Rule, ev: &Event, on_this_machine: Option<&str>) -> String {
+    let mut out = String::new();
+    let para = wrap_into;
+    para(&mut out, &headline(rule, ev), "", "");
+    out.push('\n');
+    let mut meta = format!(
+        "{} (`{}`) · printed by {} · refused by {}",
+        rule.title,
+        rule.id,
+        producer_name(ev.producer),
+        platform_name(ev.platform)
+    );
+    if let (Some(st), true) = (ev.status, ev.status_inferred) {
+        let _ = write!(meta, " · status {st} inferred (not shown)");
+    }
+    if !ev.hints.is_empty() {
+        let _ = write!(meta, " · the client's hint: {}", ev.hints.join(" · "));
+    }
+    para(&mut out, &meta, "", "");
+    if let Some(m) = on_this_machine {
+        out.push('\n');
+        para(&mut out, &format!("On this machine: {}", flatten(m)), "", "");
+    }
+    for c in rule.context.iter().filter(|c| ev.context.iter().any(|l| c.when.is_match(&l.text))) {
+        out.push('\n');
+        para(&mut out, &flatten(&c.text), "", "");
+    }
+    if !rule.causes.is_empty() {
+        out.push_str("\nLikely causes:\n\n");
+        for (i, c) in rule.causes.iter().enumerate() {
+            let how = match c.confidence {
+                Confidence::Documented => "documented",
+                Confidence::Reported => "reported by users",
+                Confidence::Inferred => "our inference",
+            };
+            let n = format!("{}. ", i + 1);
+            para(&mut out, &format!("{} ({how})", lead(&c.text)), &n, &" ".repeat(n.len()));
+        }
+    }
+    if !rule.fixes.is_empty() {
+        out.push_str("\nFix:\n\n");
+        for (i, f) in rule.fixes.iter().enumerate() {
+            let n = format!("{}. ", i + 1);
+            para(&mut out, &flatten(f), &n, &" ".repeat(n.len()));
+        }
+    }
+    out.push('\n');
+    para(&mut out, &format!("Full explanation: `errsig explain {}`, or the Explain action.", rule.id), "", "");
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// A rule text as one line of prose (its own wrapping undone).
+fn flatten(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The lead of a cause: its bold first sentence, else its first sentence.
+fn lead(text: &str) -> String {
+    let t = flatten(text);
+    if let Some(rest) = t.strip_prefix("**") {
+        if let Some(end) = rest.find("**") {
+            return format!("**{}**", &rest[..end]);
+        }
+    }
+    match t.find(". ") {
+        Some(i) => t[..=i].to_owned(),
+        None => t,
+    }
+}
+
+/// Word-wrap `text` at [`HOVER_WIDTH`], the first line after `first`, the
+/// others after `rest`, ending with a newline. A word longer than a line
+/// (a URL) is cut at the width rather than overflowing.
+fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str) {
+    let mut line = String::from(first);
+    let mut width = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let mut word: String = word.to_owned();
+        loop {
+            let w = word.chars().count();
+            let need = if empty { w } else { w + 1 };
+            if width + need <= HOVER_WIDTH {
+                if !empty {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                width += need;
+                empty = false;
+                break;
+            }
+            if !empty {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::from(rest);
+                width = rest.chars().count();
+                empty = true;
+                continue;
+            }
+            // Alone on a line and still too long: cut it.
+            let room = HOVER_WIDTH.saturating_sub(width).max(1);
+            let head: String = word.chars().take(room).collect();
+            let tail: String = word.chars().skip(room).collect();
+            line.push_str(&head);
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(rest);
+            width = rest.chars().count();
+            word = tail;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !empty || line.len() > rest.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
 /// Join the lines of each paragraph: rule texts are wrapped in their TOML
 /// files for reading there, and a hover window wraps again on its own.
 /// Lists, tables, quotes and code keep their lines.
@@ -203,6 +334,54 @@ mod tests {
     use super::*;
     use crate::rules::Catalog;
     use std::sync::Arc;
+
+    /// The hover reads well where markdown is shown raw: no table rows, no
+    /// headings, no line over the width, the headline first. For every
+    /// built-in rule, on a finding of each of its samples.
+    #[test]
+    fn every_rules_hover_reads_well_as_plain_text() {
+        let catalog = Arc::new(Catalog::builtin());
+        let mut checked = 0;
+        for rule in catalog.rules() {
+            for sample in &rule.samples.matching {
+                let found = crate::scan_bytes(catalog.clone(), None, sample.as_bytes());
+                let Some(f) = found.iter().find(|f| f.rule.id == rule.id) else { continue };
+                for machine in [None, Some("ANTHROPIC_API_KEY from ~/.bashrc is sent, and it is an admin key (sk-ant-admin01-…), which cannot call the Messages API.")] {
+                    let md = hover(&f.rule, &f.event, machine);
+                    let head = headline(&f.rule, &f.event);
+                    let first = md.lines().next().unwrap_or("");
+                    assert!(head.starts_with(first.trim_end()) && !first.is_empty(), "{}: first line {first:?}", rule.id);
+                    for l in md.lines() {
+                        assert!(l.chars().count() <= HOVER_WIDTH, "{}: a line of {} chars: {l}", rule.id, l.chars().count());
+                        assert!(!l.trim_start().starts_with('|'), "{}: a table row: {l}", rule.id);
+                        assert!(!l.trim_start().starts_with('#'), "{}: a heading: {l}", rule.id);
+                    }
+                    if let Some(m) = machine {
+                        let at = md.find("On this machine:").expect("the machine's answer");
+                        assert!(at < md.find("Likely causes:").unwrap_or(md.len()), "{}: after the causes", rule.id);
+                        assert!(md[at..].contains(&m[..20]));
+                    }
+                    if !rule.fixes.is_empty() {
+                        assert!(md.contains("Fix:\n\n1. "), "{}: {md}", rule.id);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 40, "only {checked} hovers checked");
+    }
+
+    #[test]
+    fn wrapping_keeps_words_and_indents_list_items() {
+        let mut out = String::new();
+        wrap_into(&mut out, &"word ".repeat(40), "1. ", "   ");
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 1 && lines[0].starts_with("1. word") && lines[1].starts_with("   word"), "{out}");
+        assert!(lines.iter().all(|l| l.len() <= HOVER_WIDTH));
+        let mut out = String::new();
+        wrap_into(&mut out, &"x".repeat(250), "", "");
+        assert_eq!(out.lines().map(str::len).collect::<Vec<_>>(), [100, 100, 50]);
+    }
 
     #[test]
     fn reflow_joins_paragraph_lines_only() {

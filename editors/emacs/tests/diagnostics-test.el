@@ -47,13 +47,17 @@
           (errsig-eq "markdown" (plist-get c :kind) "hover contents kind")
           (plist-get c :value))))))
 
-(errsig-it "hover on the finding is the explanation, headed by the rule's title"
+(errsig-it "hover on the finding: the headline first, readable as plain text"
   (let* ((buf (errsig-test-open "cc-1.0-print-permission_denied.txt"))
          (d (car (errsig-test-wait-diags buf)))
          (md (errsig-test-hover buf (+ (plist-get d :beg) 20))))
     (errsig-ok (stringp md) "a hover")
-    (errsig-ok (string-prefix-p (concat "# " errsig-test-title) md) (format "hover starts with the title: %S" (substring md 0 (min 80 (length md)))))
-    (dolist (s '("## Fix" "req_011CQ7qZma6cJxJaT73dZWee" "Please run /login" "claude auth status"))
+    (errsig-ok (string-prefix-p "Anthropic API 403 permission_error: Permission denied (req_011CQ7qZma6cJxJaT73dZWee)" md)
+               (format "hover starts with the headline: %S" (substring md 0 (min 80 (length md)))))
+    (dolist (line (split-string md "\n"))
+      (errsig-ok (and (<= (length line) 100) (not (string-prefix-p "#" line)) (not (string-prefix-p "|" line)))
+                 (format "a plain hover line: %S" line)))
+    (dolist (s (list errsig-test-title "\nFix:\n" "req_011CQ7qZma6cJxJaT73dZWee" "Please run /login" "claude auth status"))
       (errsig-ok (string-search s md) (format "hover contains %S" s)))
     ;; And ElDoc, which is how eglot shows hovers to a user, gets it too.
     (let (doc)
@@ -68,7 +72,7 @@
          (d (car (errsig-test-wait-diags buf))))
     (errsig-eq nil (errsig-test-hover buf (with-current-buffer buf (point-min))) "hover on line 1 (a shell line)")
     (let ((md (errsig-test-hover buf (+ (plist-get d :beg) 3))))
-      (errsig-ok (and (stringp md) (string-prefix-p (concat "# " errsig-test-title) md)) "hover on line 3 is the explanation")
+      (errsig-ok (and (stringp md) (string-prefix-p "Anthropic API 403" md) (string-search errsig-test-title md)) "hover on line 3 explains it")
       (errsig-ok (string-search "Permission denied" md) "with the message"))))
 
 ;;; diagnostics-test.el ends here

@@ -30,7 +30,7 @@ it('attaches to a *.log file (filetype log) and puts the diagnostic on line 0', 
   ok(client.root_dir and client.root_dir:find(vim.fs.dirname(vim.fs.dirname(vim.api.nvim_buf_get_name(buf))), 1, true), 'root is the .git dir')
 end)
 
-it('hover on the finding is the full explanation (## Fix)', function()
+it('hover on the finding: headline, causes and fix steps (Fix:)', function()
   local buf = open_log()
   eventually(10000, function()
     return #T.diags(buf) > 0
@@ -46,7 +46,8 @@ it('hover on the finding is the full explanation (## Fix)', function()
     end
   end
   ok(type(md) == 'string', 'a hover')
-  ok(md:find('## Fix', 1, true), 'hover has ## Fix')
+  ok(md:find('\nFix:\n', 1, true), 'hover has the fix steps')
+  ok(not md:find('\n#', 1, true) and not md:find('\n|', 1, true), 'hover has no headings or table rows')
   ok(md:find('req_011CeMushhPjq9YzHkFdZqo7', 1, true), 'hover shows the request id')
   -- And K (vim.lsp.buf.hover) opens the float with it.
   vim.api.nvim_win_set_cursor(0, { 1, 5 })

@@ -1,10 +1,10 @@
-//! Hover: the full explanation of the finding under the cursor — the same
-//! markdown as `errsig explain`.
+//! Hover: the finding under the cursor, told so that it reads well in any
+//! client (`explain::hover`); the full explanation is the Explain action.
 
 use super::diagnostics::{range, visible};
 use super::document::Encoding;
 use super::session::Open;
-use errsig::explain::markdown;
+use errsig::explain;
 use tower_lsp_server::lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 pub(super) fn hover(open: &Open, line: u32, enc: Encoding) -> Option<Hover> {
@@ -15,7 +15,7 @@ pub(super) fn hover(open: &Open, line: u32, enc: Encoding) -> Option<Hover> {
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: markdown(&f.rule, Some(&f.event)),
+            value: explain::hover(&f.rule, &f.event, None),
         }),
         range: Some(range(f, removed, enc)),
     })

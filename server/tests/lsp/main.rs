@@ -90,19 +90,24 @@ fn a_log_file_gets_diagnostics_hover_and_working_actions() {
     assert_eq!(d[1]["severity"], 2);
     assert!(first.get("relatedInformation").is_none(), "no repeats");
 
-    // Hover: the same text as `errsig explain FILE:LINE`.
+    // Hover: the headline (the diagnostic's message) first, then the causes
+    // and the fix steps, readable as plain text; `errsig explain FILE:LINE`
+    // keeps the full document.
     let h = c.request(
         "textDocument/hover",
         json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 3 } }),
     );
     let md = h["contents"]["value"].as_str().unwrap();
+    assert_eq!(md.lines().next(), first["message"].as_str(), "{md}");
+    assert!(md.contains("\nFix:\n\n1. ") && md.contains("Please run /login"), "{md}");
+    assert!(md.lines().all(|l| l.chars().count() <= 100 && !l.starts_with(['#', '|'])), "{md}");
     let explain = std::process::Command::new(env!("CARGO_BIN_EXE_errsig"))
         .current_dir(&ws)
         .args(["explain", "claude.log:1"])
         .output()
         .unwrap();
-    assert_eq!(format!("{md}\n"), String::from_utf8(explain.stdout).unwrap());
-    assert!(md.contains("## Fix\n\n1. "));
+    let full = String::from_utf8(explain.stdout).unwrap();
+    assert!(full.contains("## Fix\n\n1. "));
     assert!(c
         .request(
             "textDocument/hover",
@@ -148,7 +153,8 @@ fn a_log_file_gets_diagnostics_hover_and_working_actions() {
     let r = c.request("workspace/executeCommand", json!({ "command": ex["command"], "arguments": ex["arguments"] }));
     let path = PathBuf::from(r["path"].as_str().unwrap());
     assert!(path.starts_with(&report_dir));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), md);
+    // The Explain action writes the full document, as `errsig explain` prints it.
+    assert_eq!(format!("{}\n", std::fs::read_to_string(&path).unwrap()), full);
     c.wait_shown(|d| d["uri"].as_str().unwrap().ends_with("explain/403-permission-denied.md"));
 
     // The report: written, with the request id, without secrets.
@@ -318,7 +324,7 @@ fn non_ascii_positions_in_both_encodings() {
             "textDocument/hover",
             json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 2 } }),
         );
-        assert!(h["contents"]["value"].as_str().unwrap().starts_with("# "));
+        assert!(h["contents"]["value"].as_str().unwrap().starts_with("Anthropic API 403"), "{h}");
         assert_eq!(c.shutdown(), Some(0));
     }
 }
@@ -576,4 +582,98 @@ fn an_untrusted_workspace_gets_no_fixes() {
     );
     assert!(r["error"]["message"].as_str().unwrap().contains("untrusted"));
     assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn suppress_on_a_line_without_a_workspace_folder() {
+    // Helix started outside a project: no root, no folders.
+    let ws = workspace("nofolder");
+    let logs = ws.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let file = logs.join("claude.log");
+    let text = fixture("cc-2.1-print-permission_denied.txt");
+    std::fs::write(&file, &text).unwrap();
+    let mut c = Client::start(&ws);
+    c.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": null, "workspaceFolders": [], "capabilities": {}, "initializationOptions": {} }),
+    );
+    c.notify("initialized", json!({}));
+    let uri = uri_of(&file);
+    open(&mut c, &uri, "log", &text);
+    let d = c.diagnostics(&uri, |d| d.len() == 1);
+    let line = d[0]["range"]["start"]["line"].as_u64().unwrap();
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({ "command": "errsig.suppress", "arguments": [{ "uri": uri, "line": line, "rule": d[0]["code"], "scope": "line" }] }),
+    );
+    let written = std::fs::read_to_string(r["path"].as_str().unwrap()).unwrap();
+    assert!(written.contains("path = \"claude.log\""), "a path relative to .errsig.toml: {written}");
+    assert!(!written.contains(&ws.display().to_string()), "no absolute path: {written}");
+    c.diagnostics(&uri, |d| d.is_empty());
+    // A fresh server reading that file suppresses it too.
+    assert_eq!(c.shutdown(), Some(0));
+    let mut c = Client::start(&ws);
+    c.request("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
+    c.notify("initialized", json!({}));
+    open(&mut c, &uri, "log", &text);
+    c.diagnostics(&uri, |d| d.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// Every code action names a command the server advertised or one the
+/// client said it implements; every advertised command is executable.
+#[test]
+fn every_code_action_names_a_command_someone_implements() {
+    let captures = [
+        "cc-1.0-print-permission_denied.txt",
+        "cc-2.1-print-permission_denied.txt",
+        "cc-2.1-print-gateway_html.txt",
+        "cc-2.0-print-request_not_allowed.txt",
+        "py-sdk-uncaught-rate_limit.txt",
+        "cc-2.1-print-auth_401.txt",
+    ];
+    for (client_commands, live) in [(json!([]), false), (json!(["errsig.runInTerminal", "errsig.openReport"]), true)] {
+        let ws = workspace("registry");
+        let mut c = Client::start(&ws);
+        let init = c.initialize(
+            json!({}),
+            json!({ "clientCommands": client_commands, "settings": { "liveCheck": live } }),
+            &ws,
+        );
+        let advertised: Vec<String> =
+            serde_json::from_value(init["capabilities"]["executeCommandProvider"]["commands"].clone()).unwrap();
+        let ext = &init["capabilities"]["experimental"]["errsig"];
+        assert_eq!(ext["commands"], json!(advertised), "the registry is what is advertised");
+        for id in ["errsig.doctor", "errsig.doctor.probe", "errsig.doctor.fix", "errsig.explain", "errsig.suppress"] {
+            assert!(advertised.iter().any(|a| a == id), "{id} is not advertised: {advertised:?}");
+        }
+        let client: Vec<String> = serde_json::from_value(client_commands.clone()).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for name in captures {
+            let uri = format!("untitled:{name}");
+            open(&mut c, &uri, "log", &fixture(name));
+            let d = c.diagnostics(&uri, |d| !d.is_empty());
+            for diag in &d {
+                let actions = c.request(
+                    "textDocument/codeAction",
+                    json!({ "textDocument": { "uri": uri }, "range": diag["range"], "context": { "diagnostics": [diag] } }),
+                );
+                for a in actions.as_array().unwrap() {
+                    let id = a["command"]["command"].as_str().unwrap().to_owned();
+                    assert!(
+                        advertised.contains(&id) || client.contains(&id),
+                        "{name}: action {:?} names {id}, which nobody implements",
+                        a["title"]
+                    );
+                    seen.insert(id);
+                }
+            }
+        }
+        assert!(seen.len() >= 4, "{seen:?}");
+        // An id that is not in the registry is refused, not ignored.
+        let r = c.request_raw("workspace/executeCommand", json!({ "command": "errsig.nothing", "arguments": [] }));
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        assert_eq!(c.shutdown(), Some(0));
+    }
 }
