@@ -92,3 +92,45 @@ it('code action "Explain" opens the markdown in a scratch buffer (errsig.openRep
   ok(T.text(scratch):find('## Fix', 1, true), 'the explanation')
   ok(T.text(scratch):find('req_011CeMushhPjq9YzHkFdZqo7', 1, true), 'of this finding')
 end)
+
+it("the plugin's client commands are the ones the server knows; the doctor's commands are advertised", function()
+  local buf = open_log()
+  local client = T.client(buf)
+  local caps = eventually(10000, function()
+    return client.server_capabilities and client.server_capabilities.experimental and client.server_capabilities
+  end, 'server capabilities')
+  local ext = caps.experimental.errsig
+  local advertised = caps.executeCommandProvider.commands
+  for _, id in ipairs(require('errsig.config').client_commands) do
+    ok(vim.tbl_contains(ext.clientCommands, id), id .. ' is a client command the server knows')
+    ok(not vim.tbl_contains(advertised, id), id .. ' is not also a server command')
+  end
+  for _, id in ipairs({ 'errsig.doctor', 'errsig.doctor.fix', 'errsig.doctor.probe', 'errsig.suppress' }) do
+    ok(vim.tbl_contains(advertised, id), id .. ' is advertised')
+  end
+  eq(ext.commands, advertised, 'the registry is what executeCommandProvider lists')
+end)
+
+it('code action "Run errsig doctor" runs on the server and shows its report', function()
+  local buf = open_log()
+  eventually(10000, function()
+    return #T.diags(buf) > 0
+  end, 'diagnostics')
+  local seen = T.code_action(buf, 0, 'Run errsig doctor')
+  eventually(5000, function()
+    return vim.iter(seen):any(function(t)
+      return t:find('Run errsig doctor', 1, true) ~= nil
+    end)
+  end, 'the doctor action offered')
+  local report = eventually(20000, function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_get_name(b):find('%-doctor%.md$') then
+        return b
+      end
+    end
+  end, "the doctor's report in a buffer (window/showDocument)")
+  vim.fn.bufload(report)
+  local text = T.text(report)
+  ok(text:find('errsig doctor', 1, true), 'the report: ' .. text:sub(1, 200))
+  ok(not text:find('sk%-ant%-api03%-[%w_-]+[^%]]') , 'no key in the report')
+end)

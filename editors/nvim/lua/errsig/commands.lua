@@ -180,19 +180,27 @@ function M.explain(rule, on_done)
   if not client or #diags == 0 then
     return fallback()
   end
-  -- The hover is the finding's own explanation (fields as shown, lines nearby).
+  -- The finding's own explanation (fields as shown, lines nearby) is what
+  -- the server's Explain action carries for errsig.openReport; the hover is
+  -- only its short form.
   local line = math.max(lnum, diags[1].lnum)
   local params = {
     textDocument = { uri = vim.uri_from_bufnr(buf) },
-    position = { line = line, character = 0 },
+    range = { start = { line = line, character = 0 }, ['end'] = { line = line, character = 0 } },
+    -- The server finds the findings by range; the diagnostics are only echoed.
+    context = { diagnostics = {} },
   }
-  client:request('textDocument/hover', params, function(err, result)
-    local contents = result and result.contents
-    local md = type(contents) == 'table' and (contents.value or contents[1]) or contents
-    if err or type(md) ~= 'string' or md == '' then
-      return fallback()
+  client:request('textDocument/codeAction', params, function(err, result)
+    for _, a in ipairs((not err and result) or {}) do
+      local cmd = a.command
+      if type(cmd) == 'table' and cmd.command == 'errsig.openReport' and cmd.arguments and cmd.arguments[1] then
+        local md = cmd.arguments[1].markdown
+        if type(md) == 'string' and md ~= '' then
+          return on_done(M.scratch('explain/' .. tostring(diags[1].code or 'finding') .. '.md', md, 'markdown'))
+        end
+      end
     end
-    on_done(M.scratch('explain/' .. tostring(diags[1].code or 'finding') .. '.md', md, 'markdown'))
+    fallback()
   end, buf)
 end
 
