@@ -237,7 +237,7 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
   step('errsig: Run Doctor runs `errsig doctor` in a terminal', async () => {
     // Room for the whole report: xterm renders only the rows in view.
     await runCommand('View: Toggle Maximized Panel');
-    await runCommand('errsig: Run Doctor');
+    await runCommand('errsig: Run Doctor in a Terminal');
     // The doctor's first line (the command echo quotes the path, so it cannot match).
     await eventually(async () => /errsig doctor 0\.1\.0 — /.test(await terminalText()),
       { timeout: 20000, what: "the doctor's first line in a terminal" });
