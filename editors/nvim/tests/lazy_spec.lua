@@ -80,3 +80,12 @@ it('without errsig on PATH, setup() says so and points to :checkhealth errsig', 
   ok(out:find('"errsig" is not an executable', 1, true), out)
   ok(out:find(':checkhealth errsig', 1, true), out)
 end)
+
+it("the lazy.nvim spec of the repository's README (Installation) works too", function()
+  local blocks = lua_blocks(T.repo .. '/README.md', '## Installation')
+  eq(1, #blocks, 'one lua block in Installation')
+  local out, code = load_like_lazy(blocks[1], T.repo, true)
+  eq(0, code, out)
+  ok(out:find('command', 1, true) and not out:find('no-command', 1, true), out)
+  ok(out:find('enabled', 1, true) and not out:find('not-enabled', 1, true), out)
+end)
