@@ -233,6 +233,10 @@ pub fn hover(rule: &Rule, ev: &Event, on_this_machine: Option<&str>) -> String {
             let n = format!("{}. ", i + 1);
             para(&mut out, &flatten(f), &n, &" ".repeat(n.len()));
         }
+        if doctor_applies(rule) {
+            out.push('\n');
+            para(&mut out, DOCTOR_POINTER, "", "");
+        }
     }
     out.push('\n');
     para(&mut out, &format!("Full explanation: `errsig explain {}`, or the Explain action.", rule.id), "", "");

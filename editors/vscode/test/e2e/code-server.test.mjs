@@ -129,6 +129,23 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     await page.keyboard.press('Escape');
   });
 
+  step("a quick fix: Run errsig doctor runs the server's errsig.doctor and opens its report", async () => {
+    await page.locator('.monaco-editor .view-line').first().click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Control+.');
+    const menu = page.locator('.action-widget').first();
+    await menu.locator('.monaco-list-row').first().waitFor({ timeout: 20000 });
+    await menu.locator('.monaco-list-row', { hasText: 'Run errsig doctor' }).first().click();
+    // window/showDocument: the report opens in a tab of its own.
+    const tab = page.locator('.tab', { hasText: '-doctor.md' }).first();
+    await tab.waitFor({ timeout: 30000 });
+    // (Monaco renders spaces as no-break spaces: \s matches both.)
+    await eventually(async () => /errsig\s+doctor\s+report/.test(await page.locator('.monaco-editor .view-lines').first().innerText()),
+      { what: "the doctor's report in the editor" });
+    await shot('02b-doctor-report');
+    await openLogWithError();
+  });
+
   step('a quick fix: suppress in this file writes .errsig.toml and the error goes away', async () => {
     // Cursor on the error's line, then Quick Fix (Ctrl+.).
     await page.locator('.monaco-editor .view-line').first().click();
