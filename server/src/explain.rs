@@ -19,6 +19,15 @@ pub fn producer_name(p: Producer) -> &'static str {
         Producer::Http => "HTTP response",
         Producer::Bedrock => "AWS SDK (Amazon Bedrock)",
         Producer::Vertex => "Google client (Vertex AI)",
+        Producer::Litellm => "LiteLLM",
+        Producer::Langchain => "LangChain",
+        Producer::AiSdk => "Vercel AI SDK",
+        Producer::PydanticAi => "pydantic-ai",
+        Producer::Instructor => "instructor",
+        Producer::Llm => "the llm CLI",
+        Producer::OpenaiSdk => "OpenAI SDK (on Anthropic's OpenAI-compatible endpoint)",
+        Producer::ClaudeAgentSdk => "Claude Agent SDK",
+        Producer::Boto3 => "boto3 (Amazon Bedrock)",
         Producer::Unknown => "unknown",
     }
 }

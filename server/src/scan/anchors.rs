@@ -8,44 +8,9 @@
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
-use serde::Serialize;
 use std::sync::LazyLock;
 
-/// Who printed an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Producer {
-    /// The Claude Code CLI (print mode, TUI, JSON output, debug log).
-    ClaudeCode,
-    /// The Python SDK (`anthropic`).
-    PythonSdk,
-    /// The TypeScript SDK (`@anthropic-ai/sdk`).
-    TsSdk,
-    /// A raw HTTP response (curl `-i`/`-v`, proxies, dumps).
-    Http,
-    /// An AWS SDK printing a Bedrock error.
-    Bedrock,
-    /// A Google client printing a Vertex AI error.
-    Vertex,
-    /// Anything else: a bare error body in a log.
-    #[default]
-    Unknown,
-}
-
-impl Producer {
-    /// The name used in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Producer::ClaudeCode => "claude-code",
-            Producer::PythonSdk => "python-sdk",
-            Producer::TsSdk => "ts-sdk",
-            Producer::Http => "http",
-            Producer::Bedrock => "bedrock",
-            Producer::Vertex => "vertex",
-            Producer::Unknown => "unknown",
-        }
-    }
-}
+pub use super::vocab::Producer;
 
 /// How the body after an anchor is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +122,7 @@ pub fn may_match_raw(line: &[u8]) -> bool {
 /// (a line that is only `{`, `[` or `[{`).
 pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
     if let Some(first) = lines.split(|&b| b == b'\n').next() {
-        if super::event::opens_body_raw(first) {
+        if opens_body_raw(first) {
             return Some(0);
         }
     }
@@ -175,6 +140,19 @@ pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
         (a, b) => a.or(b)?,
     };
     Some(memchr::memrchr(b'\n', &lines[..at]).map_or(0, |i| i + 1))
+}
+
+/// Whether a line opens a pretty-printed body on its own (`{`, `[`, `[{`).
+pub fn opens_body(text: &str) -> bool {
+    opens_body_raw(text.as_bytes())
+}
+
+/// [`opens_body`] on a raw physical line: exactly `{`, `[` or `[{` after
+/// spaces or tabs (the whole-line patterns the hot path searches for).
+pub fn opens_body_raw(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
+    matches!(&line[start..], b"{" | b"[" | b"[{")
 }
 
 /// TUI marks: the rows after them may be Claude Code's own wrap.
