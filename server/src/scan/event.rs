@@ -65,6 +65,12 @@ static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("advice pattern")
 });
+/// How an Anthropic error envelope begins, in JSON or a Python repr, with
+/// straight or typographic quotes.
+static ENVELOPE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\{\s*["'“‘]?(?:type["'”’]?\s*:\s*["'“‘]?error["'”’]?\s*,|error["'”’]?\s*:\s*\{)"#)
+        .expect("envelope opening pattern")
+});
 static REPEATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^Repeated \d{3} (?P<what>.+?) errors\b").expect("repeated pattern"));
 static DUMP_ID: LazyLock<Regex> = LazyLock::new(|| {
@@ -234,6 +240,11 @@ pub fn bare_body_start(text: &str) -> Option<usize> {
             if envelope::classify(&v).shape.is_some_and(|s| !matches!(s, Shape::OpenAi | Shape::GitHub)) {
                 return Some(i);
             }
+        }
+        // An error envelope that does not close on this line: a terminal or
+        // a person broke it over lines. Read on; the body decides.
+        if ENVELOPE_OPENING.is_match(rest) && envelope::Bracket::default().push(rest).is_none() {
+            return Some(i);
         }
         if i > 4096 {
             break;

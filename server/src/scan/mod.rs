@@ -25,6 +25,7 @@ mod event;
 pub(crate) mod producers;
 pub mod redact;
 pub mod text;
+pub(crate) mod texts;
 mod vocab;
 pub mod wrap;
 
@@ -419,7 +420,12 @@ impl Scanner {
             .into_iter()
             .filter(|a| !covered.iter().any(|&(s, e)| (s..e).contains(&a.start) || (s..=e).contains(&a.body)))
             .collect();
-        if found.is_empty() && covered.is_empty() {
+        // A fixed text inside an error body is the body's message: read the
+        // body (its type, its request id), not the text alone.
+        let only_texts = !found.is_empty() && found.iter().all(|a| a.fixed.is_some());
+        let body_first =
+            only_texts && covered.is_empty() && event::bare_body_start(&line.text).is_some_and(|b| b <= found[0].start);
+        if (found.is_empty() && covered.is_empty()) || body_first {
             self.bare_envelope(line, out);
             return;
         }
