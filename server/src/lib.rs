@@ -32,11 +32,30 @@ pub struct Finding {
     pub severity: Severity,
 }
 
+/// How close (in lines) printings of the same status must be to count as
+/// one failed request: the chained exceptions of one traceback, the log line
+/// httpx wrote about the request (a Python traceback between them can be
+/// 40 lines long), a retry.
+pub const GROUP_LINES: u32 = 48;
+
 /// The push-based scanner with its catalog: feed bytes, get findings.
+///
+/// One error, one diagnosis: printings of one failed request (the same
+/// request id, or the same status within [`GROUP_LINES`] of each other) are
+/// named by the most specific rule any of them matched — a `403 Forbidden`
+/// status line next to a `permission_error` body is that permission error,
+/// not "a proxy refused it". So a finding is held back until the scanner is
+/// [`GROUP_LINES`] past it (bounded: only findings that close are held).
 #[derive(Debug, Clone)]
 pub struct Engine {
     scanner: Scanner,
     catalog: Arc<Catalog>,
+    /// Generic findings not yet released: a specific printing of the same
+    /// failure may still name them.
+    held: Vec<Finding>,
+    /// Specific findings released lately (their events and rules), to name
+    /// the generic repeats that follow them.
+    recent: Vec<(Event, Arc<Rule>)>,
 }
 
 impl Engine {
@@ -48,7 +67,7 @@ impl Engine {
     /// An engine whose first line is numbered `first_line`.
     pub fn starting_at(catalog: Arc<Catalog>, columns: Option<usize>, first_line: u32) -> Self {
         let config = ScanConfig { columns, context: Some(Arc::new(catalog.context_patterns())), first_line };
-        Engine { scanner: Scanner::new(config), catalog }
+        Engine { scanner: Scanner::new(config), catalog, held: Vec::new(), recent: Vec::new() }
     }
 
     /// The catalog the engine names findings with.
@@ -60,26 +79,77 @@ impl Engine {
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<Finding> {
         let mut events = Vec::new();
         self.scanner.feed(chunk, &mut events);
-        self.name(events)
+        let named = self.name(events);
+        let mut out = self.hold(named);
+        out.extend(self.release(Some(self.scanner.line())));
+        out
     }
 
     /// End of input: the remaining findings.
-    pub fn finish(self) -> Vec<Finding> {
+    pub fn finish(mut self) -> Vec<Finding> {
         let mut events = Vec::new();
-        let catalog = self.catalog.clone();
-        self.scanner.finish(&mut events);
-        name_with(&catalog, events)
+        let scanner = self.scanner.clone();
+        scanner.finish(&mut events);
+        let named = self.name(events);
+        let mut out = self.hold(named);
+        out.extend(self.release(None));
+        out
     }
 
     /// The findings `finish` would add now, without ending the input.
     pub fn pending(&self) -> Vec<Finding> {
-        self.name(self.scanner.pending())
+        self.clone().finish()
     }
 
     /// The findings settled now in a live document (see
-    /// [`Scanner::pending_live`]).
+    /// [`Scanner::pending_live`]), held ones included.
     pub fn pending_live(&self) -> Vec<Finding> {
-        self.name(self.scanner.pending_live())
+        let mut e = self.clone();
+        let live = e.name(e.scanner.pending_live());
+        let mut out = e.hold(live);
+        out.extend(e.release(None));
+        out
+    }
+
+    /// Specific findings go out at once (and are remembered a while, to name
+    /// their repeats); generic ones (a status line, an HTTP log line, a bare
+    /// `403 Forbidden`) wait, and take the name of the specific printing of
+    /// the same failure nearby, before or after them.
+    fn hold(&mut self, named: Vec<Finding>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for f in named {
+            if generic(&f.event) {
+                self.held.push(f);
+            } else {
+                self.recent.push((f.event.clone(), f.rule.clone()));
+                out.push(f);
+            }
+        }
+        for f in &mut self.held {
+            let best = self
+                .recent
+                .iter()
+                .filter(|(e, _)| same_failure(&f.event, e))
+                .map(|(_, r)| r)
+                .max_by_key(|r| r.priority)
+                .filter(|r| r.priority >= f.rule.priority && !Arc::ptr_eq(r, &f.rule));
+            if let Some(r) = best {
+                f.severity = r.severity;
+                f.rule = r.clone();
+            }
+        }
+        out
+    }
+
+    /// Generic findings the scanner is far enough past that every close
+    /// repeat has been emitted (all of them, at the end); forget specific
+    /// ones no new finding can be close to.
+    fn release(&mut self, line: Option<u32>) -> Vec<Finding> {
+        let past = |e: &Event| line.is_none_or(|l| e.end.line.saturating_add(RELEASE_LINES) < l);
+        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held).into_iter().partition(|f| past(&f.event));
+        self.held = keep;
+        self.recent.retain(|(e, _)| !past(e));
+        out
     }
 
     /// The scanner underneath (bytes scanned, the current line).
@@ -95,6 +165,40 @@ impl Engine {
     fn name(&self, events: Vec<Event>) -> Vec<Finding> {
         name_with(&self.catalog, events)
     }
+}
+
+/// How far back the engine's state reaches, in lines: the scanner's
+/// ([`scan::HISTORY_LINES`]) and the findings held back to be named with
+/// their repeats. A document that drops lines from its top re-scans this
+/// many lines after the new top.
+pub const HISTORY_LINES: usize = scan::HISTORY_LINES + RELEASE_LINES as usize + GROUP_LINES as usize;
+
+/// A repeat within [`GROUP_LINES`] of a finding's end starts at most that far
+/// on, spans at most `candidate::MAX_LINES` and is emitted at most
+/// `CONTEXT_AFTER` lines after it ends: past that, a finding's name is final.
+const RELEASE_LINES: u32 = GROUP_LINES + scan::candidate::MAX_LINES as u32 + scan::CONTEXT_AFTER as u32 + 1;
+
+/// Whether `b` starts within [`GROUP_LINES`] of where `a` ends (either order).
+fn close(a: &Event, b: &Event) -> bool {
+    let (first, second) = if a.start.line <= b.start.line { (a, b) } else { (b, a) };
+    second.start.line.saturating_sub(first.end.line) <= GROUP_LINES
+}
+
+/// A printing that says only that a request failed with a status (a status
+/// line, an HTTP log line, a bare `403 Forbidden`, an empty body): the
+/// specific printing of the same failure names it.
+fn generic(e: &Event) -> bool {
+    e.error_type.is_none()
+        && (e.message.is_none() || e.producer == scan::Producer::Http || e.platform == scan::Platform::Gateway)
+}
+
+/// Whether two events are printings of one failed request.
+fn same_failure(x: &Event, y: &Event) -> bool {
+    if x.status != y.status {
+        return false;
+    }
+    // Retries carry ids of their own: closeness joins them too.
+    matches!((&x.request_id, &y.request_id), (Some(p), Some(q)) if p == q) || close(x, y)
 }
 
 fn name_with(catalog: &Catalog, events: Vec<Event>) -> Vec<Finding> {

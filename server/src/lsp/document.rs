@@ -222,7 +222,7 @@ impl Document {
     /// a fresh scan has it: re-scan up to there and splice.
     fn rescan_after_trim(&mut self) {
         let top = self.removed;
-        let horizon = top.saturating_add(errsig::scan::HISTORY_LINES as u32);
+        let horizon = top.saturating_add(errsig::HISTORY_LINES as u32);
         let Some(i) = self.checkpoints.iter().position(|c| c.line >= horizon) else {
             // Nothing that far on: the document is short past the top.
             self.checkpoints.clear();
@@ -427,7 +427,7 @@ mod tests {
             }],
             Encoding::Utf16,
         );
-        let window = (errsig::scan::HISTORY_LINES + CHECKPOINT_EVERY) * line(0).len();
+        let window = (errsig::HISTORY_LINES + CHECKPOINT_EVERY) * line(0).len();
         assert!(d.last_scan as usize <= window, "re-scanned {} bytes", d.last_scan);
         let f = d.findings().next().unwrap();
         assert_eq!(f.event.start.line - d.removed(), 19_940);

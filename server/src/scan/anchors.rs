@@ -93,6 +93,9 @@ static WORDS: LazyLock<Vec<&'static str>> =
 
 const KEYWORDS: &[&str] = &[
     "API Error",
+    "' for url '",
+    "HTTP Request: ",
+    "Request failed with status code",
     "Error code: ",
     "HTTP/",
     "rror: ",
@@ -227,6 +230,14 @@ re!(
 re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) ");
 re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
 re!(FORBIDDEN, r"\b403 Forbidden\b");
+// httpx's exception and the wrappers that re-raise it (litellm's
+// `MaskedHTTPStatusError`): `Client error '401 Unauthorized' for url '…'`.
+re!(HTTPX_ERROR, r"\b(?:Client|Server) error '(?P<s>[45]\d\d) (?P<reason>[^']*)' for url '(?P<url>[^']+)'");
+// The log line httpx writes about every request:
+// `HTTP Request: POST https://…/v1/messages "HTTP/1.1 403 Forbidden"`.
+re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "HTTP/[\d.]+ (?P<s>[45]\d\d)[^"]*""#);
+// Claude Code's connection screen and login: axios's wording after its own.
+re!(CONNECT, r"\b(?:Failed to connect to \S+|OAuth error): Request failed with status code (?P<s>[45]\d\d)\b");
 
 /// Whether a line starts a new printing by a known client (used to end a
 /// body that never closed). Anchors that only occur inside bodies, such as
@@ -301,6 +312,30 @@ pub fn find(text: &str) -> Vec<Anchor> {
         let mut a = Anchor::new(off, text.len(), s, Producer::Http);
         a.kind = BodyKind::Http;
         a.message = Some(text[off + c.get(0).map_or(0, |m| m.end())..].trim().to_owned()).filter(|m| !m.is_empty());
+        found.push(a);
+    }
+    for c in HTTPX_ERROR.captures_iter(text).chain(HTTPX_LOG.captures_iter(text)) {
+        let m = c.get(0).expect("group 0");
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        // Only the API's own requests: the URL must be one (the path is
+        // Anthropic's evidence; a proxy's host still serves it).
+        let url = c.name("url").map_or("", |u| u.as_str());
+        if !url.contains("/v1/messages") && !url.contains("anthropic") {
+            continue;
+        }
+        let mut a = Anchor::new(m.start(), m.end(), s, Producer::Http);
+        a.kind = BodyKind::None;
+        a.message = c.name("reason").map(|r| r.as_str().to_owned()).filter(|r| !r.is_empty());
+        a.strong = true;
+        found.push(a);
+    }
+    for c in CONNECT.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let mut a =
+            Anchor::new(m.start(), m.end(), c.name("s").and_then(|s| s.as_str().parse().ok()), Producer::ClaudeCode);
+        a.kind = BodyKind::None;
+        a.message = Some(m.as_str().rsplit(": ").next().unwrap_or("").to_owned());
+        a.strong = true;
         found.push(a);
     }
     for m in AWS.find_iter(text) {

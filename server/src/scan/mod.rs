@@ -146,6 +146,11 @@ impl Scanner {
         self.asm.columns = columns.filter(|&c| c > 0);
     }
 
+    /// The line the scanner reads next (0-based).
+    pub fn line(&self) -> u32 {
+        self.line_no
+    }
+
     /// Bytes fed so far: what re-scanning cost.
     pub fn bytes_scanned(&self) -> u64 {
         self.bytes
