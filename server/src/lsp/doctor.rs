@@ -11,7 +11,9 @@
 use super::ext::ServerCommand;
 use super::output::{report_dir, show, stamp, write};
 use super::server::Backend;
-use crate::doctor::{self, checks, fix, host::Host, probe, render, Options};
+use crate::doctor::fix::FixId;
+use crate::doctor::host::{Hooks, Host};
+use crate::doctor::{self, checks, fix, probe, render, Options};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -19,17 +21,20 @@ use tower_lsp_server::lsp_types::*;
 
 #[derive(Debug, Deserialize)]
 struct FixArgs {
-    id: String,
+    id: FixId,
 }
 
-/// The host the doctor looks at: this server's environment, in the first
-/// workspace folder.
-fn host(backend: &Backend) -> std::result::Result<Host, String> {
-    let mut h = Host::current()?;
-    if let Some(f) = backend.state().folders.first() {
-        h.workspace = f.clone();
-    }
-    Ok(h)
+/// The host the doctor looks at: this server's environment (its test hooks
+/// read once, here), in the first workspace folder.
+pub(super) fn host(backend: &Backend) -> std::result::Result<Host, String> {
+    let folder = backend.state().folders.first().cloned();
+    let vars: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let hooks = Hooks::from_vars(&vars);
+    let workspace = match folder {
+        Some(f) => f,
+        None => std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?,
+    };
+    Host::new(vars, workspace, hooks).map_err(|e| e.to_string())
 }
 
 async fn progress_begin(
@@ -63,7 +68,8 @@ pub(super) async fn execute(
             tokio::spawn(async move {
                 let progress = progress_begin(&me, "errsig doctor").await;
                 let h = host(&me);
-                let report = tokio::task::spawn_blocking(move || h.map(|h| doctor::run(&h, &Options::default()))).await;
+                let options = Options { tools: true, ..Options::default() };
+                let report = tokio::task::spawn_blocking(move || h.map(|h| doctor::run(&h, &options, None))).await;
                 if let Some(p) = progress {
                     p.finish().await;
                 }
@@ -126,7 +132,7 @@ pub(super) async fn execute(
                 if !matches!(answer, Ok(Some(ref a)) if a.title == "Send") {
                     return;
                 }
-                let options = Options { probe: true, run_helper: false, yes: true };
+                let options = Options { probe: true, run_helper: false, yes: true, tools: false };
                 let result = tokio::task::spawn_blocking(move || probe::check(&h, &sources, &creds, &options)).await;
                 if let Ok(c) = result {
                     let typ = if c.status >= doctor::Status::Warn { MessageType::WARNING } else { MessageType::INFO };
@@ -142,11 +148,12 @@ pub(super) async fn execute(
             let h = host(backend).map_err(Error::invalid_params)?;
             let sources = checks::settings::read_all(&h);
             let me = backend.clone();
-            let plan = match fix::plan(&h, &sources, &a.id) {
+            let plan = match fix::plan(&h, &sources, a.id) {
                 Ok(plan) => plan,
                 // Nothing to fix on this machine (say so): not a failed request.
                 Err(why) => {
-                    let text = format!("errsig: nothing to fix: {why}");
+                    let why = why.to_string();
+                    let text = format!("errsig: {why}");
                     tokio::spawn(async move { me.client.show_message(MessageType::INFO, text).await });
                     return Ok(Some(json!({ "fix": a.id, "applied": false, "reason": why })));
                 }
@@ -173,7 +180,7 @@ pub(super) async fn execute(
                 }
                 match fix::apply(&plan) {
                     Ok(done) => me.client.show_message(MessageType::INFO, done.join("\n")).await,
-                    Err(e) => me.client.show_message(MessageType::ERROR, e).await,
+                    Err(e) => me.client.show_message(MessageType::ERROR, e.to_string()).await,
                 }
             });
             Ok(Some(json!({ "fix": a.id })))
