@@ -6,7 +6,7 @@ use super::scan::load;
 use crate::doctor::cause::ErrorContext;
 use crate::doctor::error::DoctorError;
 use crate::doctor::fix::{self, FixId, Store};
-use crate::doctor::host::{Host, Hooks};
+use crate::doctor::host::{Hooks, Host};
 use crate::doctor::{self, render, Options};
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -66,9 +66,8 @@ fn error_context(args: &Args) -> Result<Option<ErrorContext>, DoctorError> {
     }
     let (catalog, config, _) = load(&[]).map_err(|e| DoctorError::Finding(format!("{e:#}")))?;
     if let Some(id) = &args.rule {
-        let rule = catalog
-            .get(id)
-            .ok_or_else(|| DoctorError::Finding(format!("no rule `{id}` (see `errsig rules`)")))?;
+        let rule =
+            catalog.get(id).ok_or_else(|| DoctorError::Finding(format!("no rule `{id}` (see `errsig rules`)")))?;
         return Ok(Some(ErrorContext::for_rule(rule)));
     }
     let what = args.for_finding.as_deref().unwrap_or("");

@@ -295,7 +295,9 @@ fn shape_fix(name: &str, origin: Option<&Origin>, problems: &[String]) -> String
     };
     let p = problems.first().map(String::as_str).unwrap_or("");
     if p.contains("Admin API key") {
-        format!("put an API key (sk-ant-api03-…) from the Console in {name} {whence}; keep the admin key for the Admin API")
+        format!(
+            "put an API key (sk-ant-api03-…) from the Console in {name} {whence}; keep the admin key for the Admin API"
+        )
     } else if p.contains("OAuth token belongs") {
         format!("move the token to CLAUDE_CODE_OAUTH_TOKEN, or remove {name} {whence} to use the stored /login")
     } else {
@@ -323,7 +325,9 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             )
             .evidence(format!("{}: {}", s.describe, shape.describe()))
             .fix(shape_fix(name, Some(origin), &shape.problems), Remedy::Fix(FixId::UnsetEnv))
-            .confirm(format!("`errsig doctor` shows {name} as an API key with no problem; then rerun the command that failed")),
+            .confirm(format!(
+                "`errsig doctor` shows {name} as an API key with no problem; then rerun the command that failed"
+            )),
         );
     }
     // 2. The helper in use.
@@ -357,10 +361,25 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
                 Cause::new(
                     CauseId::CloudIncomplete,
                     95,
-                    format!("Claude Code is switched to {} ({}=1) without {}", c.provider, c.flag, c.missing.join(", ")),
-                    format!("with {}=1 every request goes to {}, which cannot be reached or signed without them", c.flag, c.provider),
+                    format!(
+                        "Claude Code is switched to {} ({}=1) without {}",
+                        c.provider,
+                        c.flag,
+                        c.missing.join(", ")
+                    ),
+                    format!(
+                        "with {}=1 every request goes to {}, which cannot be reached or signed without them",
+                        c.flag, c.provider
+                    ),
                 )
-                .fix(format!("set {} (in the shell or a settings env block), or unset {} to use the Anthropic API", c.missing.join(" and "), c.flag), Remedy::Manual),
+                .fix(
+                    format!(
+                        "set {} (in the shell or a settings env block), or unset {} to use the Anthropic API",
+                        c.missing.join(" and "),
+                        c.flag
+                    ),
+                    Remedy::Manual,
+                ),
             );
         } else {
             let run = match c.flag {
@@ -373,9 +392,18 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
                 // Only an error from the cloud makes this a cause.
                 0,
                 format!("Claude Code uses {} ({})", c.provider, c.has.join(", ")),
-                format!("a refusal comes from {}'s identity and model access, not from an Anthropic key or login", c.provider),
+                format!(
+                    "a refusal comes from {}'s identity and model access, not from an Anthropic key or login",
+                    c.provider
+                ),
             )
-            .fix(format!("check the identity {} sees and that it may invoke the model (model access, IAM role)", c.provider), run);
+            .fix(
+                format!(
+                    "check the identity {} sees and that it may invoke the model (model access, IAM role)",
+                    c.provider
+                ),
+                run,
+            );
             cause.evidence = c.has.clone();
             out.push(cause);
         }
@@ -391,7 +419,13 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
                 format!("CLAUDE_CONFIG_DIR={} has no stored login, while {} has one", dir.display(), home.display()),
                 "Claude Code reads its login only from CLAUDE_CONFIG_DIR, so the login in ~/.claude is not used",
             )
-            .fix(format!("unset CLAUDE_CONFIG_DIR, or run `claude /login` with it set to store a login in {}", dir.display()), Remedy::Manual),
+            .fix(
+                format!(
+                    "unset CLAUDE_CONFIG_DIR, or run `claude /login` with it set to store a login in {}",
+                    dir.display()
+                ),
+                Remedy::Manual,
+            ),
         );
     }
     // 5. The stored login, when it is what is sent.
@@ -399,14 +433,27 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
     if let (true, Some(l)) = (login_sent, &f.login) {
         if let Some(b) = &l.broken {
             out.push(
-                Cause::new(CauseId::LoginBroken, 90, format!("the stored login cannot be read ({b})"), "Claude Code has no usable login to send")
-                    .fix("move it aside (`errsig doctor --fix move-credentials`, restorable), then `claude /login`", Remedy::Fix(FixId::MoveCredentials)),
+                Cause::new(
+                    CauseId::LoginBroken,
+                    90,
+                    format!("the stored login cannot be read ({b})"),
+                    "Claude Code has no usable login to send",
+                )
+                .fix(
+                    "move it aside (`errsig doctor --fix move-credentials`, restorable), then `claude /login`",
+                    Remedy::Fix(FixId::MoveCredentials),
+                ),
             );
         } else if let (Some(h), false) = (l.expired_hours, l.refresh) {
             out.push(
-                Cause::new(CauseId::LoginExpired, 90, format!("the stored login's access token expired {h} h ago and has no refresh token"), "Claude Code cannot renew it, so it sends an expired token")
-                    .evidence(l.file.display().to_string())
-                    .fix("run `claude /login`", Remedy::Run("claude /login")),
+                Cause::new(
+                    CauseId::LoginExpired,
+                    90,
+                    format!("the stored login's access token expired {h} h ago and has no refresh token"),
+                    "Claude Code cannot renew it, so it sends an expired token",
+                )
+                .evidence(l.file.display().to_string())
+                .fix("run `claude /login`", Remedy::Run("claude /login")),
             );
         } else if let Some(h) = l.expired_hours {
             info.push(format!("the stored login's access token expired {h} h ago; Claude Code renews it with the refresh token on the next request (a refused renewal — a revoked login — needs `claude /login`)"));
@@ -414,16 +461,32 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
         let missing = l.missing_scopes();
         if !missing.is_empty() {
             out.push(
-                Cause::new(CauseId::LoginScope, 40, format!("the stored login lacks the {} scope", missing.join(" and ")), "a token without a scope Claude Code needs is refused for what that scope covers")
-                    .fix("run `claude /login` (no logout needed)", Remedy::Run("claude /login")),
+                Cause::new(
+                    CauseId::LoginScope,
+                    40,
+                    format!("the stored login lacks the {} scope", missing.join(" and ")),
+                    "a token without a scope Claude Code needs is refused for what that scope covers",
+                )
+                .fix("run `claude /login` (no logout needed)", Remedy::Run("claude /login")),
             );
         }
     }
     // 6. Login rules against the stored login.
     for (what, file) in &f.force_login {
         out.push(
-            Cause::new(CauseId::ForceLogin, 85, format!("{what} ({})", file.display()), "Claude Code refuses a login that its managed or project rule does not allow")
-                .fix(format!("run `claude /logout`, then `claude /login` with the method and organization {} allows", file.display()), Remedy::Run("claude /login")),
+            Cause::new(
+                CauseId::ForceLogin,
+                85,
+                format!("{what} ({})", file.display()),
+                "Claude Code refuses a login that its managed or project rule does not allow",
+            )
+            .fix(
+                format!(
+                    "run `claude /logout`, then `claude /login` with the method and organization {} allows",
+                    file.display()
+                ),
+                Remedy::Run("claude /login"),
+            ),
         );
     }
     // 7. A key or token over a stored login.
@@ -457,9 +520,14 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             );
         } else if clean && !f.has_login && matches!(s.credential, Credential::Var(..)) {
             out.push(
-                Cause::new(CauseId::KeyRefused, 0, format!("`claude -p` sends {}{}, and the API may not accept it", s.describe, s.over_shell), "a well-formed key can still be revoked or belong to another organization")
-                    .fix("create a new key in the Console and set it where this one is set", Remedy::Manual)
-                    .confirm("`errsig doctor --probe` gets HTTP 200 with the new key"),
+                Cause::new(
+                    CauseId::KeyRefused,
+                    0,
+                    format!("`claude -p` sends {}{}, and the API may not accept it", s.describe, s.over_shell),
+                    "a well-formed key can still be revoked or belong to another organization",
+                )
+                .fix("create a new key in the Console and set it where this one is set", Remedy::Manual)
+                .confirm("`errsig doctor --probe` gets HTTP 200 with the new key"),
             );
         }
     }
@@ -470,20 +538,38 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
     if f.print.is_none() {
         if let Some(ci) = f.ci.first() {
             out.push(
-                Cause::new(CauseId::CiSecret, 70, format!("this machine has no credential, so the failing run is CI's, which passes {ci}"), "in CI Claude Code has no /login: it uses only what the workflow passes")
-                    .evidence(f.ci.join("; "))
-                    .fix("replace that repository secret with a current key (or token from `claude setup-token`)", Remedy::Manual),
+                Cause::new(
+                    CauseId::CiSecret,
+                    70,
+                    format!("this machine has no credential, so the failing run is CI's, which passes {ci}"),
+                    "in CI Claude Code has no /login: it uses only what the workflow passes",
+                )
+                .evidence(f.ci.join("; "))
+                .fix(
+                    "replace that repository secret with a current key (or token from `claude setup-token`)",
+                    Remedy::Manual,
+                ),
             );
         }
         out.push(
-            Cause::new(CauseId::NoCredential, 80, "Claude Code has no credential on this machine: no key, token, helper or stored login".into(), "a request without a credential is refused")
-                .fix("run `claude /login`, or set ANTHROPIC_API_KEY to a Console API key", Remedy::Run("claude /login")),
+            Cause::new(
+                CauseId::NoCredential,
+                80,
+                "Claude Code has no credential on this machine: no key, token, helper or stored login".into(),
+                "a request without a credential is refused",
+            )
+            .fix("run `claude /login`, or set ANTHROPIC_API_KEY to a Console API key", Remedy::Run("claude /login")),
         );
     }
     for e in &f.settings_errors {
         out.push(
-            Cause::new(CauseId::SettingsJson, 45, format!("a settings file is not valid JSON: {e}"), "Claude Code ignores or rejects the whole file, with every credential and env value in it")
-                .fix("fix the JSON at that line and column", Remedy::Manual),
+            Cause::new(
+                CauseId::SettingsJson,
+                45,
+                format!("a settings file is not valid JSON: {e}"),
+                "Claude Code ignores or rejects the whole file, with every credential and env value in it",
+            )
+            .fix("fix the JSON at that line and column", Remedy::Manual),
         );
     }
 }
@@ -496,7 +582,8 @@ fn network_causes(f: &Facts, program: bool, out: &mut Vec<Cause>) {
     };
     if let Some((host, origin, overrides, from_project)) = base {
         if host != "api.anthropic.com" {
-            let mut cause = format!("requests go to {host} (ANTHROPIC_BASE_URL from {}), not to Anthropic", origin.describe());
+            let mut cause =
+                format!("requests go to {host} (ANTHROPIC_BASE_URL from {}), not to Anthropic", origin.describe());
             let mut score = 50;
             let (fix, remedy) = match (&origin, overrides.first()) {
                 (Origin::Settings(p), Some((other, o))) => {
@@ -517,16 +604,29 @@ fn network_causes(f: &Facts, program: bool, out: &mut Vec<Cause>) {
                 ),
             };
             out.push(
-                Cause::new(CauseId::Gateway, score, cause, "a gateway answers with its own policy, which a new key or `/login` does not change")
-                    .fix(fix, remedy)
-                    .confirm("the same request without the gateway succeeds, or the gateway's log names the refusal"),
+                Cause::new(
+                    CauseId::Gateway,
+                    score,
+                    cause,
+                    "a gateway answers with its own policy, which a new key or `/login` does not change",
+                )
+                .fix(fix, remedy)
+                .confirm("the same request without the gateway succeeds, or the gateway's log names the refusal"),
             );
         }
     }
     if !f.proxies.is_empty() {
         out.push(
-            Cause::new(CauseId::Proxy, 35, format!("a proxy is in the path: {}", f.proxies.join("; ")), "a proxy can refuse the request with its own page before it reaches the API")
-                .fix("retry with the proxy unset (or api.anthropic.com in NO_PROXY), or ask the proxy's owner", Remedy::Manual),
+            Cause::new(
+                CauseId::Proxy,
+                35,
+                format!("a proxy is in the path: {}", f.proxies.join("; ")),
+                "a proxy can refuse the request with its own page before it reaches the API",
+            )
+            .fix(
+                "retry with the proxy unset (or api.anthropic.com in NO_PROXY), or ask the proxy's owner",
+                Remedy::Manual,
+            ),
         );
     }
 }
@@ -652,16 +752,33 @@ fn weigh_probe(f: &Facts, out: &mut Vec<Cause>) {
                 p.request_id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default()
             );
             let mut any = false;
-            for c in out.iter_mut().filter(|c| matches!(c.id, CauseId::KeyShape | CauseId::Shadowing | CauseId::KeyRefused | CauseId::HelperBroken | CauseId::LoginExpired)) {
+            for c in out.iter_mut().filter(|c| {
+                matches!(
+                    c.id,
+                    CauseId::KeyShape
+                        | CauseId::Shadowing
+                        | CauseId::KeyRefused
+                        | CauseId::HelperBroken
+                        | CauseId::LoginExpired
+                )
+            }) {
                 c.score += 30;
                 c.evidence.push(e.clone());
                 any = true;
             }
             if !any {
                 out.push(
-                    Cause::new(CauseId::KeyRefused, 75, "the API refuses the credential `claude -p` sends".into(), "it is well formed, so it was revoked or belongs to an organization without access")
-                        .evidence(e)
-                        .fix("create a new key in the Console (or `claude /login`) and set it where this one is set", Remedy::Manual),
+                    Cause::new(
+                        CauseId::KeyRefused,
+                        75,
+                        "the API refuses the credential `claude -p` sends".into(),
+                        "it is well formed, so it was revoked or belongs to an organization without access",
+                    )
+                    .evidence(e)
+                    .fix(
+                        "create a new key in the Console (or `claude /login`) and set it where this one is set",
+                        Remedy::Manual,
+                    ),
                 );
             }
         }
@@ -694,6 +811,11 @@ pub fn diagnose(f: &Facts, error: Option<&ErrorContext>) -> Diagnosis {
     if let Some(e) = error {
         for c in &mut out {
             c.score += fit(e.kind, c.id);
+            // An error on a machine without a credential happened where
+            // there was one: CI, when it passes one.
+            if c.id == CauseId::CiSecret {
+                c.score += 30;
+            }
         }
     }
     out.retain(|c| c.score > 0);

@@ -2,7 +2,7 @@
 //! ranks. Nothing here decides what is wrong; nothing here holds a secret
 //! (values are kept only as their [`Shape`]).
 
-use super::checks::credentials::{over_shell, Credential, Credentials};
+use super::checks::credentials::{over_shell, var_shape, Credential, Credentials};
 use super::checks::environment::url_host;
 use super::checks::settings::{Helper, Origin, Sources};
 use super::checks::stored::{read_login, Login};
@@ -101,7 +101,7 @@ pub struct Facts {
 
 fn sent(host: &Host, c: &Credential) -> Sent {
     let (shape, over) = match c {
-        Credential::Var(name, v, origin) => (Some(shape(v)), over_shell(host, name, origin)),
+        Credential::Var(name, v, origin) => (Some(var_shape(name, v)), over_shell(host, name, origin)),
         _ => (None, String::new()),
     };
     Sent { credential: c.clone(), describe: c.describe(), shape, over_shell: over }
@@ -142,14 +142,18 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
                 Some("AWS_ACCESS_KEY_ID".into())
             } else if aws.join("credentials").is_file() || aws.join("config").is_file() {
                 Some(format!("the default profile in {}", aws.display()))
-            } else if get("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() || get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some() {
+            } else if get("AWS_WEB_IDENTITY_TOKEN_FILE").is_some()
+                || get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+            {
                 Some("a web identity or container role".into())
             } else {
                 None
             };
             match creds {
                 Some(c) => has.push(format!("credentials: {c}")),
-                None => missing.push("AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_BEARER_TOKEN_BEDROCK or ~/.aws)".into()),
+                None => missing.push(
+                    "AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_BEARER_TOKEN_BEDROCK or ~/.aws)".into(),
+                ),
             }
         }
         "CLAUDE_CODE_USE_VERTEX" => {
@@ -163,7 +167,10 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
             match get("GOOGLE_APPLICATION_CREDENTIALS") {
                 Some(p) => has.push(format!("credentials: GOOGLE_APPLICATION_CREDENTIALS={p}")),
                 None if adc.is_file() => has.push(format!("credentials: {}", adc.display())),
-                None => missing.push("Google credentials (`gcloud auth application-default login`, or GOOGLE_APPLICATION_CREDENTIALS)".into()),
+                None => missing.push(
+                    "Google credentials (`gcloud auth application-default login`, or GOOGLE_APPLICATION_CREDENTIALS)"
+                        .into(),
+                ),
             }
         }
         _ => {
@@ -256,7 +263,9 @@ pub fn gather(
     }
     let proxies = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
         .iter()
-        .filter_map(|n| sources.effective(host, n).map(|(v, o)| format!("{n} → {} (from {})", url_host(&v), o.describe())))
+        .filter_map(|n| {
+            sources.effective(host, n).map(|(v, o)| format!("{n} → {} (from {})", url_host(&v), o.describe()))
+        })
         .collect();
     let env_shape = |n: &str| host.var(n).map(shape);
     Facts {

@@ -151,18 +151,20 @@ pub fn plan(host: &Host, sources: &Sources, id: FixId) -> Result<Plan, DoctorErr
             if !file.is_file() {
                 return Err(DoctorError::NothingToFix(format!("there is no {} to move", file.display())));
             }
-            steps.push(format!(
-                "move {} into {} (private; nothing is deleted)",
-                file.display(),
-                backups.display()
-            ));
+            steps.push(format!("move {} into {} (private; nothing is deleted)", file.display(), backups.display()));
             steps.push("then run `claude /login` to store a fresh login".into());
             steps.push("undo: errsig doctor --restore <the backup id it prints>".into());
             changes.push(Change::MoveAside { file });
         }
         FixId::UnsetEnv | FixId::UnsetBaseUrl => {
             for name in id.vars() {
-                for (_, origin) in sources.var(host, name) {
+                let mut all = sources.var(host, name);
+                // The base URL: only where the value in use comes from, so a
+                // personal override goes and the team's value applies again.
+                if id == FixId::UnsetBaseUrl {
+                    all.truncate(1);
+                }
+                for (_, origin) in all {
                     match origin {
                         Origin::Environment => {
                             steps.push(format!("{name} is set in the environment: {}", unset_line(host, name)));
@@ -476,8 +478,8 @@ pub fn apply(plan: &Plan) -> Result<Vec<String>, DoctorError> {
                 ));
             }
             Change::RemoveEnv { file, names } => {
-                let text = std::fs::read_to_string(file)
-                    .map_err(|source| DoctorError::Read { path: file.clone(), source })?;
+                let text =
+                    std::fs::read_to_string(file).map_err(|source| DoctorError::Read { path: file.clone(), source })?;
                 let mut v: Value = serde_json::from_str(&text)
                     .map_err(|e| DoctorError::Json { path: file.clone(), message: e.to_string() })?;
                 let b = store.keep(file, plan.id, false)?;

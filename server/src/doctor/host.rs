@@ -107,8 +107,12 @@ impl Host {
         // Windows keeps the home in USERPROFILE; HOME, when set there, is
         // usually a Unix tool's idea of it.
         let order = if platform == Platform::Windows { ["USERPROFILE", "HOME"] } else { ["HOME", "USERPROFILE"] };
-        let home =
-            order.iter().find_map(|k| vars.get(*k)).filter(|h| !h.is_empty()).map(PathBuf::from).ok_or(DoctorError::NoHome)?;
+        let home = order
+            .iter()
+            .find_map(|k| vars.get(*k))
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .ok_or(DoctorError::NoHome)?;
         Ok(Host { vars, home, workspace, platform, hooks })
     }
 
@@ -155,7 +159,9 @@ impl Host {
             return vec![p.clone()];
         }
         match self.platform {
-            Platform::Macos => vec![self.system(&["Library", "Application Support", "ClaudeCode", "managed-settings.json"])],
+            Platform::Macos => {
+                vec![self.system(&["Library", "Application Support", "ClaudeCode", "managed-settings.json"])]
+            }
             Platform::Windows => vec![
                 self.system(&["Program Files", "ClaudeCode", "managed-settings.json"]),
                 self.system(&["ProgramData", "ClaudeCode", "managed-settings.json"]),
@@ -193,15 +199,9 @@ impl Host {
                 "Documents/WindowsPowerShell/Microsoft.PowerShell_profile.ps1",
                 "Documents/WindowsPowerShell/profile.ps1",
             ],
-            _ => &[
-                ".bashrc",
-                ".bash_profile",
-                ".profile",
-                ".zshrc",
-                ".zprofile",
-                ".zshenv",
-                ".config/fish/config.fish",
-            ],
+            _ => {
+                &[".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".config/fish/config.fish"]
+            }
         };
         rel.iter().map(|r| r.split('/').fold(self.home.clone(), |p, c| p.join(c))).collect()
     }

@@ -124,12 +124,26 @@ pub fn run(host: &Host, options: &Options, error: Option<cause::ErrorContext>) -
     Report { errsig: env!("CARGO_PKG_VERSION"), error, diagnosis, checks }
 }
 
-/// Only the local facts and the ranked causes — no program run, no helper,
-/// no network: what the language server computes in the background.
-pub fn local(host: &Host, error: Option<&cause::ErrorContext>) -> cause::Diagnosis {
+/// Only the local facts — no program run but the helper's existence, no
+/// network: what the language server computes in the background.
+pub fn local_facts(host: &Host) -> facts::Facts {
     let sources = checks::settings::read_all(host);
     let creds = checks::credentials::discover(host, &sources);
     let helper = checks::settings::helper(host, &sources, &Options::default());
-    let facts = facts::gather(host, &sources, &creds, helper, None);
-    cause::diagnose(&facts, error)
+    facts::gather(host, &sources, &creds, helper, None)
+}
+
+/// The files whose changes change the local facts.
+pub fn watched(host: &Host) -> Vec<std::path::PathBuf> {
+    let mut v = host.managed_settings();
+    let ws = host.workspace.join(".claude");
+    v.extend([ws.join("settings.local.json"), ws.join("settings.json")]);
+    v.extend([
+        host.claude_dir().join("settings.json"),
+        host.claude_state(),
+        host.claude_dir().join(".credentials.json"),
+    ]);
+    v.push(host.home.join(".claude").join(".credentials.json"));
+    v.push(host.workspace.join(".github").join("workflows"));
+    v
 }

@@ -9,8 +9,8 @@
 //! the one Claude Code sees: a settings file's `env` block over the shell
 //! (`settings.rs`).
 
-use super::super::host::{Host, Platform};
 use super::super::fix::FixId;
+use super::super::host::{Host, Platform};
 use super::super::{Check, Status};
 use super::settings::{Origin, Sources};
 use super::shape;
@@ -141,8 +141,14 @@ fn verdict(id: &str, mode: &str, winner: Option<&Credential>, creds: &Credential
     let Some(w) = winner else {
         if creds.key_approved == Some(false) {
             // Not "no credential": Claude Code asks once whether to use it.
-            return Check::new(id, Status::Ok, format!("{mode} asks once whether to use ANTHROPIC_API_KEY (not approved yet); it has no other credential"))
-                .next("Answer yes to use the key, or sign in with `claude /login`.");
+            return Check::new(
+                id,
+                Status::Ok,
+                format!(
+                    "{mode} asks once whether to use ANTHROPIC_API_KEY (not approved yet); it has no other credential"
+                ),
+            )
+            .next("Answer yes to use the key, or sign in with `claude /login`.");
         }
         return Check::new(id, Status::Fail, format!("{mode}: no credential at all"))
             .next("Sign in with `claude /login`, or set ANTHROPIC_API_KEY to a Console API key.");
@@ -163,6 +169,19 @@ fn verdict(id: &str, mode: &str, winner: Option<&Credential>, creds: &Credential
             .fix(FixId::UnsetEnv);
     }
     Check::new(id, Status::Ok, found)
+}
+
+/// The shape of a credential variable's value, with what is wrong for
+/// that variable (a token in the key's variable, a key in a token's).
+pub fn var_shape(name: &str, value: &str) -> super::Shape {
+    let mut s = shape(value);
+    if name == "ANTHROPIC_API_KEY" && s.kind.starts_with("OAuth") {
+        s.problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());
+    }
+    if name != "ANTHROPIC_API_KEY" && s.kind.starts_with("API key") {
+        s.problems.push(format!("an API key belongs in ANTHROPIC_API_KEY, not in {name}"));
+    }
+    s
 }
 
 /// ` (its env block is applied over the shell's NAME, which is not used)`,
@@ -194,16 +213,11 @@ pub fn check(host: &Host, creds: &Credentials) -> Vec<Check> {
     }
     for c in &creds.present {
         if let Credential::Var(name, value, origin) = c {
-            let mut s = shape(value);
+            let s = var_shape(name, value);
             let id = format!("env.{name}");
-            if *name == "ANTHROPIC_API_KEY" && s.kind.starts_with("OAuth") {
-                s.problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());
-            }
-            if *name != "ANTHROPIC_API_KEY" && s.kind.starts_with("API key") {
-                s.problems.push(format!("an API key belongs in ANTHROPIC_API_KEY, not in {name}"));
-            }
             let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
-            let found = format!("{name} from {}{}: {}", origin.describe(), over_shell(host, name, origin), s.describe());
+            let found =
+                format!("{name} from {}{}: {}", origin.describe(), over_shell(host, name, origin), s.describe());
             let mut ch = Check::new(&id, status, found);
             if status == Status::Fail {
                 ch = ch

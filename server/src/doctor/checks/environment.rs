@@ -90,8 +90,10 @@ pub fn check(host: &Host, sources: &Sources) -> Vec<Check> {
                 c.provider
             ))
         } else {
-            Check::new("env.cloud", Status::Fail, format!("{found}; missing: {}", c.missing.join("; ")))
-                .next(format!("Claude Code cannot reach {} without these: set them (in the shell or a settings env block).", c.provider))
+            Check::new("env.cloud", Status::Fail, format!("{found}; missing: {}", c.missing.join("; "))).next(format!(
+                "Claude Code cannot reach {} without these: set them (in the shell or a settings env block).",
+                c.provider
+            ))
         });
     }
     out

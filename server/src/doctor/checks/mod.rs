@@ -24,7 +24,8 @@ impl Shape {
         let mut s = if self.len == 0 {
             "an empty value".to_owned()
         } else {
-            let article = if self.kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            let article =
+                if self.kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
             format!("{article} {} of {} characters", self.kind, self.len)
         };
         if !self.problems.is_empty() {
@@ -41,13 +42,12 @@ pub fn shape(value: &str) -> Shape {
     if value.is_empty() {
         problems.push("it is empty".to_owned());
     }
-    if value != value.trim() {
-        problems.push("it has spaces or a newline around it".to_owned());
-    }
     if value.contains('\r') {
         problems.push("it contains a carriage return (\\r: a file saved with Windows line endings)".to_owned());
     } else if value.contains('\n') {
         problems.push("it contains a line break".to_owned());
+    } else if value != value.trim() {
+        problems.push("it has spaces around it".to_owned());
     }
     let v = value.trim();
     if (v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')) {

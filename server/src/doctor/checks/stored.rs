@@ -1,8 +1,8 @@
 //! The stored login: `~/.claude/.credentials.json` (Linux, Windows) or the
 //! macOS Keychain item (whose secret is never read).
 
-use super::super::host::{Host, Platform};
 use super::super::fix::FixId;
+use super::super::host::{Host, Platform};
 use super::super::{Check, Status};
 use serde_json::Value;
 use std::path::Path;
