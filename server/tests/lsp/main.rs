@@ -556,7 +556,14 @@ fn the_doctor_behind_code_actions() {
     let done =
         c.wait_for("window/showMessage", |p| p["message"].as_str().unwrap().starts_with("removed ANTHROPIC_API_KEY"));
     // The backup is private, outside the workspace, named by its id.
-    let id = done["message"].as_str().unwrap().split("errsig doctor --restore ").nth(1).unwrap().trim_end_matches(')').to_owned();
+    let id = done["message"]
+        .as_str()
+        .unwrap()
+        .split("errsig doctor --restore ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
     let backup = home.join(".local/state/errsig/backups").join(format!("{id}-settings.local.json"));
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), original);
     assert!(!std::fs::read_to_string(&settings).unwrap().contains("ANTHROPIC_API_KEY"));
@@ -605,9 +612,18 @@ fn the_hover_names_the_cause_on_this_machine() {
             assert!(machine > headline && machine <= headline + 5, "right after the headline: {md}");
             let text = md.replace('\n', " ");
             assert!(text.contains("`claude -p` sends ANTHROPIC_API_KEY from the env block of"), "{md}");
-            assert!(text.contains("truncated or altered, because a cut or altered key is not a key the API knows"), "{md}");
+            assert!(
+                text.contains("truncated or altered, because a cut or altered key is not a key the API knows"),
+                "{md}"
+            );
             assert_eq!(preferred.len(), 1, "{actions}");
-            assert!(preferred[0]["title"].as_str().unwrap().starts_with("On this machine: set ANTHROPIC_API_KEY again in the env block of"), "{actions}");
+            assert!(
+                preferred[0]["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("On this machine: set ANTHROPIC_API_KEY again in the env block of"),
+                "{actions}"
+            );
             assert_eq!(preferred[0]["command"]["command"], "errsig.doctor.fix");
             assert_eq!(preferred[0]["command"]["arguments"][0]["id"], "unset-env");
         } else {
