@@ -3,7 +3,7 @@
 
 use super::super::host::Host;
 use super::super::{Check, Status};
-use super::settings::Sources;
+use super::settings::{Origin, Sources};
 
 /// The host part of a URL, for showing (no user info, no path).
 pub fn url_host(url: &str) -> String {
@@ -26,7 +26,10 @@ pub fn check(host: &Host, sources: &Sources) -> Vec<Check> {
             .next(if official {
                 "That is the API itself.".to_owned()
             } else {
-                format!("Requests go to {h}, not to Anthropic: a 403 may be that gateway's policy. Check its logs, or unset ANTHROPIC_BASE_URL to test against the API directly.")
+                match &b.origin {
+                    Origin::Settings(p) => format!("Requests go to {h}, not to Anthropic: a 403 may be that gateway's policy. Check its logs, or remove ANTHROPIC_BASE_URL from {} to test without it.", p.display()),
+                    Origin::Environment => format!("Requests go to {h}, not to Anthropic: a 403 may be that gateway's policy. Check its logs, or unset ANTHROPIC_BASE_URL to test against the API directly."),
+                }
             })
         }
         None => Check::new("env.base-url", Status::Ok, "ANTHROPIC_BASE_URL is not set: requests go to api.anthropic.com"),
