@@ -240,6 +240,13 @@ impl Run {
         }
     }
 
+    fn warn(&self, message: &str) {
+        match &self.progress {
+            Some(p) => p.suspend(|| eprintln!("errsig: {message}")),
+            None => eprintln!("errsig: {message}"),
+        }
+    }
+
     fn scan_dir(&mut self, dir: &Path, no_ignore: bool, failed: &mut bool) {
         let walk = ignore::WalkBuilder::new(dir)
             .standard_filters(!no_ignore)
@@ -248,8 +255,17 @@ impl Run {
             .filter_entry(|e| e.file_name() != ".git")
             .build();
         for entry in walk {
+            // Only regular files are scanned: symbolic links are not followed
+            // (as ripgrep does) and FIFOs, sockets and devices met while
+            // walking are skipped, since reading one could wait forever.
             let result = match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => self.scan_file(e.path()),
+                Ok(e) if e.path_is_symlink() && is_link_loop(e.path()) => {
+                    // Not an error (nothing was meant to be read there), but
+                    // worth one line: a loop is usually a mistake.
+                    self.warn(&format!("skipped {}: a loop of symbolic links", e.path().display()));
+                    Ok(())
+                }
                 Ok(_) => Ok(()),
                 Err(err) => Err(err.into()),
             };
@@ -262,6 +278,15 @@ impl Run {
 
     fn scan_file(&mut self, path: &Path) -> Result<()> {
         let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        // A FIFO (or a terminal, a socket, /dev/stdin) named on the command
+        // line is a stream: read it as standard input is read, finding by
+        // finding, rather than waiting for a 1 MiB sample that may never
+        // come. Only regular files have a width worth inferring.
+        if file.metadata().is_ok_and(|m| !m.is_file()) {
+            return self
+                .scan_reader(Some(path), &mut file, true)
+                .with_context(|| format!("cannot read {}", path.display()));
+        }
         let mut sample = Vec::new();
         (&mut file)
             .take(SAMPLE as u64)
@@ -346,6 +371,19 @@ impl Run {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether following `path` ends in a loop of symbolic links.
+fn is_link_loop(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        std::fs::metadata(path).is_err_and(|e| e.raw_os_error() == Some(libc::ELOOP))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
     }
 }
 

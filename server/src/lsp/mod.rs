@@ -16,6 +16,7 @@
 //! | `diagnostics.rs`, `hover.rs`, `actions.rs`, `suppress.rs` | the features |
 //! | `doctor.rs` | the doctor behind commands |
 //! | `output.rs` | writing and showing reports |
+//! | `log.rs` | the log on stderr (`ERRSIG_LOG`), redacted |
 //!
 //! Only this module knows LSP types.
 
@@ -27,6 +28,7 @@ mod document;
 mod ext;
 mod framing;
 mod hover;
+mod log;
 mod output;
 mod server;
 mod session;
@@ -40,13 +42,7 @@ use tower_lsp_server::LspService;
 /// Run the server on stdin/stdout until the client says exit; returns the
 /// exit status (0 after shutdown and exit, 1 otherwise).
 pub fn run() -> u8 {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ERRSIG_LOG").unwrap_or_else(|_| "errsig=info".into()),
-        )
-        .try_init();
+    log::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -19,17 +19,21 @@ static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
         // Cookies: every pair, to the end of the value.
         r#"|(?P<cookie>(?i:set-cookie|cookie)\\?["']?\s*[:=]\s*\\?["']?)(?P<cval>\[REDACTED\]|[^\r\n"'\\]+)"#,
         // Header values, in curl -v, HTTP dumps, JSON (escaped or not) and
-        // Python reprs, after an optional scheme word (Bearer, Basic, Token…).
-        r#"|(?P<hdr>(?i:x-api-key|x-goog-api-key|api-key|authorization|proxy-authorization|x-amz-security-token)\\?["']?\s*[:=]\s*\\?["']?(?:[A-Za-z][A-Za-z0-9-]*\s+)?)(?P<val>\[REDACTED\]|[^\s"',}\\\[][^\s"',}\\]*)"#,
+        // Python reprs, after an optional scheme (Bearer, Basic, Token…).
+        // Only known schemes: any word would let a key followed by more text
+        // (`x-api-key: sk-ant-api03-… next`) pass as the scheme, unmasked.
+        r#"|(?P<hdr>(?i:x-api-key|x-goog-api-key|api-key|authorization|proxy-authorization|x-amz-security-token)\\?["']?\s*[:=]\s*\\?["']?(?:(?i:bearer|basic|token|digest|negotiate|ntlm|oauth|dpop|gnap|hoba|mutual|privatetoken|scram-sha-1|scram-sha-256|vapid|concealed|aws4-hmac-sha256|key|bot|apikey)[ \t]+)?)(?P<val>\[REDACTED\]|[^\s"',}\\\[][^\s"',}\\]*)"#,
         r"|(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9_\-.=+/]{8,}",
         // Credentials in assignments: ANTHROPIC_AUTH_TOKEN=…, api_key='…'.
-        r#"|(?P<assign>\b(?:[A-Z][A-Z0-9_]*_(?:TOKEN|KEY|SECRET|PASSWORD)|(?i:[a-z0-9_]*(?:api[_-]?key|secret|password|auth[_-]?token|access[_-]?token)))["']?\s*[=:]\s*["']?)(?P<aval>\[REDACTED\]|[^\s"',}\[][^\s"',}]*)"#,
+        r#"|(?P<assign>(?:\\[nrt]|\b)(?:[A-Z][A-Z0-9_]*_(?:TOKEN|KEY|SECRET|PASSWORD)|(?i:[a-z0-9_]*(?:api[_-]?key|secret|password|auth[_-]?token|access[_-]?token|access[_-]?key)))["']?\s*[=:]\s*["']?)(?P<aval>\[REDACTED\]|[^\s"',}\[][^\s"',}]*)"#,
         // User and password in a URL (a proxy's).
         r"|(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\[]+:[^/\s@]+@",
-        // Cloud credentials.
-        r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-        r"|\bya29\.[A-Za-z0-9_\-.]+",
-        r"|\bAIza[0-9A-Za-z_\-]{35}",
+        // Cloud credentials. A word boundary is not enough where text is
+        // escaped or coloured: `\nAKIA…` in a JSON string (a debug log of the
+        // document) or `ESC[33mAKIA…` has a letter right before the key, so
+        // an escape or a colour sequence there counts as a boundary (kept).
+        r"|(?P<esc>\\[nrt]|(?:\x1b|\\u001[bB]|\\x1[bB]|\\e)\[[0-9;?]*[A-Za-z]|\b)",
+        r"(?:(?:AKIA|ASIA)[0-9A-Z]{16}\b|ya29\.[A-Za-z0-9_\-.]+|AIza[0-9A-Za-z_\-]{35})",
     ))
     .expect("secret patterns are valid")
 });
@@ -45,7 +49,13 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         if let Some(u) = c.name("url") {
             return format!("{}{MASK}@", u.as_str());
         }
-        let keep = c.name("ant").or(c.name("cookie")).or(c.name("hdr")).or(c.name("bearer")).or(c.name("assign"));
+        let keep = c
+            .name("ant")
+            .or(c.name("cookie"))
+            .or(c.name("hdr"))
+            .or(c.name("bearer"))
+            .or(c.name("assign"))
+            .or(c.name("esc"));
         match keep {
             Some(p) => format!("{}{MASK}", p.as_str()),
             None => MASK.to_owned(),
@@ -86,6 +96,30 @@ mod tests {
             assert_eq!(redact(input), want, "{input}");
             assert!(!has_secret(&redact(input)), "{input}");
             assert!(has_secret(input), "{input}");
+        }
+    }
+
+    /// Found by the `redact` fuzz target: a key followed by more text on
+    /// its line passed as the header's scheme word, and a key right after an
+    /// escape (`\n` in a JSON string, a colour) had no word boundary.
+    #[test]
+    fn a_key_is_never_taken_for_a_scheme_or_hidden_by_an_escape() {
+        let cases = [
+            (
+                "> x-api-key: sk-ant-api03-FAKEkeyFAKE-0123AA\n> anthropic-version: 2023-06-01",
+                "> x-api-key: [REDACTED]\n> anthropic-version: 2023-06-01",
+            ),
+            ("x-api-key: gwkey123 status=403", "x-api-key: [REDACTED] status=403"),
+            ("Authorization: Bearer tok12345678 sent", "Authorization: Bearer [REDACTED] sent"),
+            (r#"{"text":"id\nAKIAFAKEFAKEFAKEFAKE\n"}"#, r#"{"text":"id\n[REDACTED]\n"}"#),
+            ("\x1b[33mASIAFAKEFAKEFAKEFAKE\x1b[0m", "\x1b[33m[REDACTED]\x1b[0m"),
+            (r#""\u001b[2mya29.FAKE-tok""#, r#""\u001b[2m[REDACTED]""#),
+            (r#""a\nAWS_SECRET_ACCESS_KEY=FAKEfake/FAKE+fake""#, r#""a\nAWS_SECRET_ACCESS_KEY=[REDACTED]""#),
+            ("aws_secret_access_key = FAKEfakeFAKE/fake", "aws_secret_access_key = [REDACTED]"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact(input), want, "{input}");
+            assert_eq!(redact(want), want, "{want}");
         }
     }
 

@@ -29,7 +29,9 @@ pub struct Client {
     pub log: Vec<String>,
     pub shown_documents: Vec<Value>,
     pub settings: Value,
-    stderr: Option<ChildStderr>,
+    /// Reads the server's stderr as it comes (a full pipe would block the
+    /// server's log writes, and with it the server); joined by `finish`.
+    stderr: Option<std::thread::JoinHandle<String>>,
     paused: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -68,18 +70,30 @@ impl Client {
         Client::spawn(cwd, &[], true)
     }
 
+    /// Start the server with extra environment variables, keeping its stderr.
+    pub fn start_logged_env(cwd: &std::path::Path, env: &[(&str, String)]) -> Client {
+        Client::spawn(cwd, env, true)
+    }
+
     fn spawn(cwd: &std::path::Path, env: &[(&str, String)], keep_stderr: bool) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_errsig"))
             .args(["lsp", "--stdio"])
             .current_dir(cwd)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            // A default the caller's environment may override (ERRSIG_LOG=trace).
             .env("ERRSIG_LOG", "errsig=debug")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(if keep_stderr { Stdio::piped() } else { Stdio::null() })
             .spawn()
             .expect("errsig lsp starts");
-        let stderr = child.stderr.take();
+        let stderr = child.stderr.take().map(|mut e: ChildStderr| {
+            std::thread::spawn(move || {
+                let mut all = Vec::new();
+                let _ = e.read_to_end(&mut all);
+                String::from_utf8_lossy(&all).into_owned()
+            })
+        });
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -148,10 +162,7 @@ impl Client {
             assert!(Instant::now() < deadline, "the server did not exit");
             std::thread::sleep(Duration::from_millis(20));
         };
-        let mut err = String::new();
-        if let Some(mut e) = self.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
+        let err = self.stderr.take().map(|t| t.join().unwrap_or_default()).unwrap_or_default();
         (status, err)
     }
 

@@ -2,6 +2,7 @@
 
 mod client;
 mod protocol;
+mod secrets;
 
 use client::Client;
 use serde_json::json;
