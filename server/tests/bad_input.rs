@@ -155,10 +155,12 @@ fn a_hundred_thousand_nested_braces() {
     // On one line, after an anchor; and one brace a line, a body never closed.
     let one_line = |n: usize| format!("API Error: 403 {}\n{ERROR}", "{\"a\":".repeat(n / 5)).into_bytes();
     let (_, large) = linear("braces on one line", one_line, 500_000, None);
-    assert_eq!(large.found.last().map(|f| f.event.start.line), Some(1), "the error after them is found");
+    // (Findings are not in line order: a generic printing is held back to be
+    // named by a specific one nearby; what matters is that the error is found.)
+    assert!(large.found.iter().any(|f| f.event.start.line == 1), "the error after them is found");
     let lines = |n: usize| format!("API Error: 403 {}\n{ERROR}", "{\n".repeat(n / 2)).into_bytes();
     let (_, large) = linear("braces on lines", lines, 200_000, None);
-    assert_eq!(large.found.last().map(|f| f.event.start.line), Some(200_001));
+    assert!(large.found.iter().any(|f| f.event.start.line == 200_001), "the error after them is found");
 }
 
 #[test]
