@@ -101,10 +101,39 @@ impl Machine {
     /// The line of a check in the human report.
     fn check(&self, args: &[&str], id: &str) -> String {
         let (_, text) = self.doctor(args);
-        let mut lines = text.lines().skip_while(|l| !l.contains(&format!(" {id}: "))).take_while(|l| !l.is_empty());
+        let mut lines = text.lines().skip_while(|l| !l.contains(&format!(" {id} — "))).take_while(|l| !l.is_empty());
         let first = lines.next().unwrap_or_else(|| panic!("no check {id} in:\n{text}")).to_owned();
         let rest: Vec<&str> = lines.take_while(|l| l.starts_with("        ")).collect();
         format!("{first}\n{}", rest.join("\n"))
+    }
+}
+
+impl Machine {
+    /// The headline: (exit status, the `cause:` line, the `fix:` line, the whole text).
+    fn headline(&self, args: &[&str]) -> (i32, String, String, String) {
+        let (code, text) = self.doctor(args);
+        let line = |p: &str| text.lines().find(|l| l.starts_with(p)).map(str::to_owned).unwrap_or_default();
+        let cause = line("cause:");
+        let cause = if cause.is_empty() { line("no cause:") } else { cause };
+        let because = line("because:");
+        (code, format!("{cause}\n{because}"), line("fix:"), text)
+    }
+
+    fn workspace_files(&self) -> Vec<PathBuf> {
+        fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut v = Vec::new();
+        walk(&self.ws, &mut v);
+        v.sort();
+        v
     }
 }
 
@@ -120,9 +149,11 @@ fn a_stale_key_shadowing_a_valid_login_is_named() {
     m.login(3_600_000, true);
     write(&m.home.join(".bashrc"), &format!("alias ll='ls -l'\nexport ANTHROPIC_API_KEY={KEY}\n"));
     m.set("ANTHROPIC_API_KEY", KEY);
-    let (code, text) = m.doctor(&[]);
-    assert_eq!(code, 1);
-    assert!(text.contains("most likely cause: credential.print — `claude -p` uses ANTHROPIC_API_KEY from the environment, which shadows the stored /login"), "{text}");
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("`claude -p` sends ANTHROPIC_API_KEY from the environment, not your stored /login (interactive `claude` uses the stored /login)"), "{text}");
+    assert!(cause.contains("because:  a key or token set anywhere outranks the login"), "{cause}");
+    assert!(fix.contains("unset ANTHROPIC_API_KEY") && text.contains("errsig doctor --fix unset-env"), "{fix}");
     let c = m.check(&[], "credential.print");
     assert!(c.starts_with("warn"), "{c}");
     assert!(c.contains("fix:  errsig doctor --fix unset-env"), "{c}");
@@ -136,13 +167,15 @@ fn a_stale_key_shadowing_a_valid_login_is_named() {
     // The markdown and JSON reports name it too, still without secrets.
     let (_, md) = m.doctor(&["--format", "markdown"]);
     assert!(md.starts_with("# errsig doctor report\n"));
-    assert!(md.contains("**Most likely cause:** `credential.print`"));
+    assert!(md.contains("**Most likely cause:** `claude -p` sends ANTHROPIC_API_KEY"), "{md}");
     let (_, json) = m.doctor(&["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         v["checks"].as_array().unwrap().iter().find(|c| c["id"] == "credential.print").unwrap()["status"],
         "warn"
     );
+    assert_eq!(v["diagnosis"]["cause"]["id"], "shadowing");
+    assert_eq!(v["diagnosis"]["cause"]["remedy"]["fix"], "unset-env");
 }
 
 #[test]
@@ -185,17 +218,20 @@ fn an_expired_login_is_named_and_moving_it_aside_can_be_undone() {
     let (code, text) = m.doctor(&["--fix", "move-credentials", "--yes"]);
     assert_eq!(code, 0, "{text}");
     assert!(!file.exists());
-    let backup = text
-        .lines()
-        .find_map(|l| l.strip_prefix("done: moved ").and_then(|l| l.split(" to ").nth(1)))
+    let id = backup_id(&text);
+    let store = m.home.join(".local/state/errsig/backups");
+    let kept: Vec<PathBuf> = std::fs::read_dir(&store)
         .unwrap()
-        .to_owned();
-    assert_eq!(std::fs::read(&backup).unwrap(), original);
-    // Restored byte for byte.
-    let (code, text) = m.doctor(&["--restore", &backup]);
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".credentials.json"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{text}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), original);
+    // Restored byte for byte, by id.
+    let (code, text) = m.doctor(&["--restore", &id]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(std::fs::read(&file).unwrap(), original);
-    assert!(!Path::new(&backup).exists());
+    assert!(!kept[0].exists());
 }
 
 #[test]
@@ -273,9 +309,12 @@ fn unset_env_edits_only_a_project_settings_file_with_a_backup() {
         !now.contains("ANTHROPIC_API_KEY") && !now.contains("ANTHROPIC_AUTH_TOKEN") && now.contains("OTHER"),
         "{now}"
     );
-    let backups: Vec<&str> = text.lines().filter_map(|l| l.split("(backup ").nth(1)).collect();
+    let backups: Vec<&str> = text.lines().filter(|l| l.contains("(backup ")).collect();
     assert_eq!(backups.len(), 1, "{text}");
-    let backup = backups[0].trim_end_matches(')').to_owned();
+    let id = backup_id(&text);
+    let (_, list) = m.doctor(&["--backups"]);
+    assert!(list.contains(&id) && list.contains(&file.display().to_string()), "{list}");
+    let backup = m.home.join(".local/state/errsig/backups").join(format!("{id}-settings.local.json"));
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), original);
     #[cfg(unix)]
     {
@@ -283,9 +322,18 @@ fn unset_env_edits_only_a_project_settings_file_with_a_backup() {
         assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600, "the backup stays private");
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let (code, _) = m.doctor(&["--restore", &backup]);
+    let (code, _) = m.doctor(&["--restore", &backup.display().to_string()]);
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original, "byte for byte");
+}
+
+/// The backup id a fix printed (`… (errsig doctor --restore ID)`).
+fn backup_id(text: &str) -> String {
+    text.lines()
+        .filter(|l| l.starts_with("done: "))
+        .find_map(|l| l.split("errsig doctor --restore ").nth(1))
+        .map(|r| r.trim_end_matches(')').to_owned())
+        .unwrap_or_else(|| panic!("no backup id in:\n{text}"))
 }
 
 /// A request as the mock saw it: `METHOD /path` and lowercased headers.
@@ -298,6 +346,12 @@ struct Mock {
 }
 
 fn mock(status: u16, body: &'static str, delay: Duration) -> Mock {
+    mock_with(status, body, delay, true)
+}
+
+/// `api`: answer as the API does (JSON, a `request-id` header); otherwise
+/// as a proxy's HTML page, with no request id.
+fn mock_with(status: u16, body: &'static str, delay: Duration, api: bool) -> Mock {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -321,8 +375,13 @@ fn mock(status: u16, body: &'static str, delay: Duration) -> Mock {
             }
             rec.lock().unwrap().push((format!("{} {path}", line.split_whitespace().next().unwrap_or("")), headers));
             std::thread::sleep(delay);
+            let head = if api {
+                "content-type: application/json\r\nrequest-id: req_011CDoctorMockAbCdEfGhJk\r\n"
+            } else {
+                "content-type: text/html\r\nserver: nginx\r\n"
+            };
             let resp = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\nrequest-id: req_011CDoctorMockAbCdEfGhJk\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\n{head}content-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             let _ = s.write_all(resp.as_bytes());
@@ -409,4 +468,463 @@ fn a_tool_that_leaves_children_behind_does_not_hang_the_doctor() {
     assert!(c.contains("(version unknown)"), "{c}");
     let c = m.check(&[], "tools.auth-status");
     assert!(c.starts_with("skipped") && c.contains("did not answer"), "{c}");
+}
+
+// ---- Scenarios: one per kind of machine the issue lists; each asserts the
+// headline (the cause with its because) and the one fix. ----------------------
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/real");
+
+fn key_like(tag: &str) -> String {
+    let body = format!("{tag}{}", "x".repeat(93));
+    format!("sk-ant-api03-{}AA", &body[..93])
+}
+
+#[test]
+fn scenario_shape_of_the_key_sent_outranks_everything() {
+    // Each malformed key beside a valid login: the headline is the key's
+    // shape (not the shadowing, not "no credential"), with its because.
+    let cases: &[(&str, String, &str, &str)] = &[
+        ("quotes", format!("\"{KEY}\""), "wrapped in quotes", "the quotes are part of the value"),
+        ("cr", format!("{KEY}\r"), "carriage return", "invisible characters"),
+        ("truncated", KEY[..70].to_owned(), "truncated or altered", "not a key the API knows"),
+        ("admin", ADMIN.to_owned(), "Admin API key manages the organization", "cannot call the Messages API"),
+        ("oauth-in-key", TOKEN.to_owned(), "belongs in CLAUDE_CODE_OAUTH_TOKEN", "is not an API key"),
+    ];
+    for (name, value, what, because) in cases {
+        let mut m = Machine::new(&format!("shape-{name}"));
+        m.login(3_600_000, true);
+        m.set("ANTHROPIC_API_KEY", value);
+        let (code, cause, fix, text) = m.headline(&[]);
+        assert_eq!(code, 1, "{name}: {text}");
+        assert!(
+            cause.contains("`claude -p` sends ANTHROPIC_API_KEY from the environment") && cause.contains(what),
+            "{name}: {text}"
+        );
+        assert!(cause.contains(because), "{name}: {cause}");
+        let want = match *name {
+            "admin" => "put an API key (sk-ant-api03-…) from the Console in ANTHROPIC_API_KEY",
+            "oauth-in-key" => "move the token to CLAUDE_CODE_OAUTH_TOKEN",
+            _ => "set ANTHROPIC_API_KEY again",
+        };
+        assert!(fix.contains(want), "{name}: {fix}");
+        assert!(!text.contains("no credential at all"), "{name}: {text}");
+    }
+}
+
+#[test]
+fn scenario_an_unapproved_key_is_a_one_time_prompt_not_no_credential() {
+    let mut m = Machine::new("unapproved");
+    m.set("ANTHROPIC_API_KEY", &format!("\"{KEY}\""));
+    let c = m.check(&[], "credential.interactive");
+    assert!(c.contains("asks once whether to use ANTHROPIC_API_KEY"), "{c}");
+    assert!(!c.contains("no credential at all"), "{c}");
+}
+
+#[test]
+fn scenario_a_probe_401_is_evidence_not_the_headline() {
+    let api = mock(
+        401,
+        r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+        Duration::ZERO,
+    );
+    let mut m = Machine::new("probe-401");
+    m.set("ANTHROPIC_API_KEY", &format!("{KEY}\r")).set("ANTHROPIC_BASE_URL", &api.url);
+    let (code, cause, _, text) = m.headline(&["--probe"]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("carriage return"), "{text}");
+    assert!(
+        text.contains("evidence: the probe got HTTP 401 authentication_error: invalid x-api-key from the API"),
+        "{text}"
+    );
+}
+
+#[test]
+fn scenario_a_probes_html_403_is_the_proxy_not_the_role() {
+    let proxy = mock_with(
+        403,
+        "<html><head><title>403 Forbidden</title></head><body>nginx</body></html>",
+        Duration::ZERO,
+        false,
+    );
+    let mut m = Machine::new("probe-html");
+    m.set("ANTHROPIC_API_KEY", KEY).set("ANTHROPIC_BASE_URL", &proxy.url);
+    let (code, cause, fix, text) = m.headline(&["--probe"]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("requests go to 127.0.0.1") && cause.contains("not to Anthropic"), "{text}");
+    assert!(cause.contains("a gateway answers with its own policy"), "{cause}");
+    assert!(text.contains("no API error and no request id: something other than the API answered"), "{text}");
+    assert!(fix.contains("unset ANTHROPIC_BASE_URL"), "{fix}");
+    assert!(!text.contains("role and organization"), "not the role: {text}");
+}
+
+#[test]
+fn scenario_a_token_claude_code_will_refresh_is_healthy() {
+    let m = Machine::new("refresh");
+    m.login(-5 * 3_600_000, true);
+    let (code, cause, _, text) = m.headline(&[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(cause.starts_with("no cause: nothing on this machine can cause an API error"), "{text}");
+    assert!(
+        text.contains("info:     the stored login's access token expired 5 h ago; Claude Code renews it"),
+        "{text}"
+    );
+    // The same login, against an error that says it was revoked: /login.
+    let (code, cause, fix, text) = m.headline(&["--rule", "oauth-token-revoked"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("the stored /login was refused: revoked"), "{text}");
+    assert!(fix.contains("run `claude /login`"), "{fix}");
+}
+
+#[test]
+fn scenario_an_expired_login_without_refresh_needs_login() {
+    let m = Machine::new("expired-norefresh");
+    m.login(-3 * 3_600_000, false);
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains("expired 3 h ago and has no refresh token") && cause.contains("Claude Code cannot renew it"),
+        "{cause}"
+    );
+    assert!(fix.contains("run `claude /login`"), "{fix}");
+}
+
+#[test]
+fn scenario_cloud_providers_without_their_settings() {
+    let mut m = Machine::new("bedrock");
+    m.login(3_600_000, true);
+    m.set("CLAUDE_CODE_USE_BEDROCK", "1");
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("switched to Amazon Bedrock (CLAUDE_CODE_USE_BEDROCK=1) without AWS_REGION"), "{text}");
+    assert!(cause.contains("AWS credentials"), "{cause}");
+    assert!(fix.contains("set AWS_REGION"), "{fix}");
+    // Complete (a Bedrock API key and a region): a Bedrock denial is AWS's side.
+    m.set("AWS_REGION", "us-east-1").set("AWS_BEARER_TOKEN_BEDROCK", "FAKEdoctorBEDROCK");
+    let (code, _, _, text) = m.headline(&[]);
+    assert_eq!(code, 0, "a complete Bedrock setup is healthy: {text}");
+    let (code, cause, fix, text) = m.headline(&["--rule", "403-bedrock"]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("Claude Code uses Amazon Bedrock (AWS_REGION=us-east-1"), "{text}");
+    assert!(cause.contains("not from an Anthropic key or login"), "{cause}");
+    assert!(text.contains("run `aws sts get-caller-identity`") && fix.contains("model access"), "{text}");
+
+    let mut m = Machine::new("vertex");
+    m.set("CLAUDE_CODE_USE_VERTEX", "1").set("CLOUD_ML_REGION", "us-east5");
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains("Google Vertex AI (CLAUDE_CODE_USE_VERTEX=1) without ANTHROPIC_VERTEX_PROJECT_ID"),
+        "{cause}"
+    );
+    assert!(fix.contains("set ANTHROPIC_VERTEX_PROJECT_ID"), "{fix}");
+
+    let mut m = Machine::new("foundry");
+    m.set("CLAUDE_CODE_USE_FOUNDRY", "1").set("ANTHROPIC_FOUNDRY_API_KEY", "FAKEdoctorFOUNDRY");
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains("Microsoft Foundry (CLAUDE_CODE_USE_FOUNDRY=1) without ANTHROPIC_FOUNDRY_RESOURCE"),
+        "{cause}"
+    );
+    assert!(fix.contains("set ANTHROPIC_FOUNDRY_RESOURCE"), "{fix}");
+}
+
+#[test]
+fn scenario_login_rules_against_the_stored_login() {
+    let m = Machine::new("force-method");
+    m.login(3_600_000, true);
+    write(&m.ws.join(".claude/settings.json"), "{\"forceLoginMethod\": \"console\"}");
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains("forceLoginMethod is \"console\" but the stored login is a Claude subscription (max)"),
+        "{cause}"
+    );
+    assert!(cause.contains("refuses a login that its managed or project rule does not allow"), "{cause}");
+    assert!(fix.contains("`claude /logout`, then `claude /login`"), "{fix}");
+
+    let m = Machine::new("force-org");
+    m.login(3_600_000, true);
+    write(&m.root.join("managed-settings.json"), "{\"forceLoginOrgUUID\": \"11111111-2222-3333-4444-555555555555\"}");
+    write(
+        &m.home.join(".claude.json"),
+        "{\"oauthAccount\": {\"organizationUuid\": \"99999999-8888-7777-6666-555555555555\"}}",
+    );
+    let (code, cause, _, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("forceLoginOrgUUID allows 11111111-2222-3333-4444-555555555555 but the stored login belongs to organization 99999999"), "{cause}");
+}
+
+#[test]
+fn scenario_config_dir_without_the_login_home_has() {
+    let mut m = Machine::new("config-dir");
+    m.login(3_600_000, true);
+    let elsewhere = m.root.join("work-profile");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    m.set("CLAUDE_CONFIG_DIR", &elsewhere.display().to_string());
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains(&format!("CLAUDE_CONFIG_DIR={} has no stored login, while", elsewhere.display())),
+        "{cause}"
+    );
+    assert!(cause.contains("reads its login only from CLAUDE_CONFIG_DIR"), "{cause}");
+    assert!(fix.contains("unset CLAUDE_CONFIG_DIR"), "{fix}");
+}
+
+#[test]
+fn scenario_ci_passes_the_credential_as_the_actions_input() {
+    let m = Machine::new("ci-inputs");
+    write(
+        &m.ws.join(".github/workflows/claude.yml"),
+        "jobs:\n  claude:\n    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}\n          claude_code_oauth_token: ${{ secrets.CLAUDE_CODE_OAUTH_TOKEN }}\n",
+    );
+    let c = m.check(&[], "ci.files");
+    assert!(
+        c.contains(
+            ".github/workflows/claude.yml:6: the action's input anthropic_api_key from secret ANTHROPIC_API_KEY"
+        ),
+        "{c}"
+    );
+    assert!(c.contains(":7: the action's input claude_code_oauth_token from secret CLAUDE_CODE_OAUTH_TOKEN"), "{c}");
+    assert!(!c.contains("none passes"), "{c}");
+    let (code, cause, fix, text) = m.headline(&["--rule", "401-authentication"]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains(
+            "this machine has no credential, so the failing run is CI's, which passes .github/workflows/claude.yml:6"
+        ),
+        "{text}"
+    );
+    assert!(fix.contains("replace that repository secret"), "{fix}");
+}
+
+#[test]
+fn scenario_paths_on_macos_and_windows() {
+    // macOS: managed settings under /Library (a fake root), backups in
+    // ~/Library/Application Support/errsig/backups.
+    let mut m = Machine::new("macos");
+    m.env.remove("ERRSIG_DOCTOR_MANAGED_SETTINGS");
+    let root = m.root.join("fsroot");
+    m.set("ERRSIG_DOCTOR_PLATFORM", "macos").set("ERRSIG_DOCTOR_ROOT", &root.display().to_string());
+    m.set("ANTHROPIC_API_KEY", KEY);
+    executable(&m.bin.join("security"), "#!/bin/sh\nexit 44\n");
+    let managed = root.join("Library/Application Support/ClaudeCode/managed-settings.json");
+    write(&managed, "{\"env\": {\"ANTHROPIC_BASE_URL\": \"https://llm.corp.example\"}}");
+    let (_, cause, _, text) = m.headline(&[]);
+    assert!(
+        cause.contains(&format!(
+            "requests go to llm.corp.example (ANTHROPIC_BASE_URL from the env block of {})",
+            managed.display()
+        )),
+        "{text}"
+    );
+    let file = m.ws.join(".claude/settings.json");
+    write(&file, &format!("{{\"env\": {{\"ANTHROPIC_API_KEY\": \"{KEY}\"}}}}"));
+    let (code, text) = m.doctor(&["--fix", "unset-env", "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        std::fs::read_dir(m.home.join("Library/Application Support/errsig/backups")).unwrap().count(),
+        2,
+        "backup + index"
+    );
+
+    // Windows: C:\Program Files\ClaudeCode (under the fake root), USERPROFILE,
+    // PowerShell profiles and the PowerShell way to unset.
+    let mut m = Machine::new("windows");
+    m.env.remove("ERRSIG_DOCTOR_MANAGED_SETTINGS");
+    let root = m.root.join("fsroot");
+    let profile = m.root.join("userprofile");
+    m.set("ERRSIG_DOCTOR_PLATFORM", "windows").set("ERRSIG_DOCTOR_ROOT", &root.display().to_string());
+    m.set("USERPROFILE", &profile.display().to_string()).set("ANTHROPIC_API_KEY", KEY);
+    write(&root.join("Program Files/ClaudeCode/managed-settings.json"), "{\"forceLoginMethod\": \"console\"}");
+    write(
+        &profile.join("Documents/PowerShell/Microsoft.PowerShell_profile.ps1"),
+        &format!("Set-Alias ll ls\n$env:ANTHROPIC_API_KEY = \"{KEY}\"\n"),
+    );
+    let c = m.check(&[], "settings.managed");
+    assert!(c.contains("Program Files") && c.contains("parses"), "{c}");
+    let (_, text) = m.doctor(&["--fix", "unset-env"]);
+    assert!(text.contains("run `Remove-Item Env:ANTHROPIC_API_KEY` in this PowerShell"), "{text}");
+    assert!(text.contains("Microsoft.PowerShell_profile.ps1:2"), "{text}");
+    let c = m.check(&[], "stored.credentials-file");
+    assert!(c.contains(&profile.join(".claude").display().to_string()), "the login is under USERPROFILE: {c}");
+}
+
+#[test]
+fn scenario_a_local_base_url_over_the_teams_names_both_and_fixes_its_file() {
+    let mut m = Machine::new("base-url-local");
+    m.set("ANTHROPIC_API_KEY", KEY);
+    let team = m.ws.join(".claude/settings.json");
+    let local = m.ws.join(".claude/settings.local.json");
+    write(&team, "{\"env\": {\"ANTHROPIC_BASE_URL\": \"https://gateway.team.example\"}}");
+    write(&local, "{\"env\": {\"ANTHROPIC_BASE_URL\": \"https://old-proxy.example\", \"OTHER\": \"1\"}}");
+    let (code, cause, fix, text) = m.headline(&["--rule", "403-gateway"]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains(&format!(
+            "requests go to old-proxy.example (ANTHROPIC_BASE_URL from the env block of {})",
+            local.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        cause.contains(&format!("this value overrides gateway.team.example from the env block of {}", team.display())),
+        "{cause}"
+    );
+    assert!(
+        fix.contains(&format!("remove ANTHROPIC_BASE_URL from {} — the file it comes from", local.display())),
+        "{fix}"
+    );
+    assert!(text.contains("errsig doctor --fix unset-base-url"), "{text}");
+    let (code, text) = m.doctor(&["--fix", "unset-base-url", "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(!std::fs::read_to_string(&local).unwrap().contains("ANTHROPIC_BASE_URL"));
+    assert!(std::fs::read_to_string(&team).unwrap().contains("gateway.team.example"), "the team's file is untouched");
+}
+
+#[test]
+fn scenario_a_helper_that_prints_nothing_gets_a_next_step() {
+    let m = Machine::new("helper-empty");
+    m.login(3_600_000, true);
+    write(&m.home.join(".claude/settings.json"), "{\"apiKeyHelper\": \"~/bin/get-key.sh\"}");
+    executable(&m.home.join("bin/get-key.sh"), "#!/bin/sh\nexit 0\n");
+    let c = m.check(&["--run-helper"], "settings.api-key-helper");
+    assert!(
+        c.contains("exited 0 but printed nothing")
+            && c.contains("next: Claude Code gets an empty key from it. Run `~/bin/get-key.sh` by hand"),
+        "{c}"
+    );
+    let (code, cause, fix, _) = m.headline(&["--run-helper"]);
+    assert_eq!(code, 1);
+    assert!(
+        cause.contains("takes its key from the apiKeyHelper") && cause.contains("it exits 0 but prints nothing"),
+        "{cause}"
+    );
+    assert!(fix.contains("run `~/bin/get-key.sh` by hand: it must print the key on standard output"), "{fix}");
+}
+
+#[test]
+fn scenario_a_settings_env_block_wins_over_the_shell() {
+    let mut m = Machine::new("precedence");
+    m.login(3_600_000, true);
+    let shell_key = key_like("SHELL");
+    m.set("ANTHROPIC_API_KEY", &shell_key);
+    let user = m.home.join(".claude/settings.json");
+    write(&user, &format!("{{\"env\": {{\"ANTHROPIC_API_KEY\": \"\\\"{KEY}\\\"\"}}}}"));
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(cause.contains(&format!("`claude -p` sends ANTHROPIC_API_KEY from the env block of {} (a settings env block is applied over the shell: the shell's ANTHROPIC_API_KEY is not used), and it is wrapped in quotes", user.display())), "{text}");
+    assert!(fix.contains(&format!("in the env block of {}", user.display())), "{fix}");
+}
+
+#[test]
+fn scenario_output_keeps_names_and_reads_well() {
+    let mut m = Machine::new("output");
+    m.set("ANTHROPIC_API_KEY", "").set("ANTHROPIC_AUTH_TOKEN", "gw-FAKEdoctor-token");
+    let (_, text) = m.doctor(&[]);
+    assert!(text.contains("env.ANTHROPIC_API_KEY — ANTHROPIC_API_KEY from the environment: an empty value"), "{text}");
+    assert!(text.contains("a value that is not an Anthropic key"), "{text}");
+    assert!(!text.contains("[REDACTED] from the environment"), "{text}");
+    assert!(!text.contains("a not an") && !text.contains("an empty of"), "{text}");
+}
+
+#[test]
+fn scenario_backups_are_private_and_never_in_the_workspace() {
+    let mut m = Machine::new("backups");
+    let state = m.root.join("state");
+    m.set("XDG_STATE_HOME", &state.display().to_string());
+    let file = m.ws.join(".claude/settings.json");
+    let original = format!("{{\"env\": {{\"ANTHROPIC_API_KEY\": \"{KEY}\"}}}}\n");
+    write(&file, &original);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let before = m.workspace_files();
+    let (code, text) = m.doctor(&["--fix", "unset-env", "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(m.workspace_files(), before, "nothing new inside the workspace");
+    for f in m.workspace_files() {
+        assert!(!std::fs::read_to_string(&f).unwrap().contains("FAKEdoctor"), "{} still holds the key", f.display());
+    }
+    let dir = state.join("errsig/backups");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600, "{}", p.display());
+        }
+    }
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index[0]["original"], file.display().to_string());
+    assert_eq!(index[0]["fix"], "unset-env");
+    let id = backup_id(&text);
+    let (code, text) = m.doctor(&["--restore", &id]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original, "byte for byte");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644, "its own mode back");
+    }
+    // A backup made by an older version, beside its original, restores too.
+    let old = m.ws.join(".claude/settings.json.errsig-backup-1700000000");
+    write(&old, "{\"old\": true}\n");
+    let (code, text) = m.doctor(&["--restore", &old.display().to_string()]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"old\": true}\n");
+    assert!(!old.exists());
+    assert!(text.contains("kept the current"), "the file in its place went to the backups first: {text}");
+    let (code, text) = m.doctor(&["--restore", "no-such-backup"]);
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
+fn scenario_a_healthy_machine_exits_zero() {
+    let m = Machine::new("healthy");
+    m.login(3_600_000, true);
+    std::fs::write(m.home.join(".fake-auth-status"), "0").unwrap();
+    let (code, cause, _, text) = m.headline(&[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(cause.starts_with("no cause"), "{text}");
+}
+
+#[test]
+fn scenario_for_a_finding_in_a_real_capture() {
+    // Claude Code printed a gateway's HTML 403: with a gateway configured,
+    // that is the cause — not the key and not the role.
+    let mut m = Machine::new("for-gateway");
+    m.login(3_600_000, true);
+    m.set("ANTHROPIC_API_KEY", KEY).set("ANTHROPIC_BASE_URL", "https://llm-gateway.corp.example");
+    let at = format!("{FIXTURES}/cc-2.1-print-gateway_html.txt:1");
+    let (code, cause, fix, text) = m.headline(&["--for", &at]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("for:      Gateway 403"), "{text}");
+    assert!(cause.contains("requests go to llm-gateway.corp.example"), "{text}");
+    assert!(fix.contains("unset ANTHROPIC_BASE_URL"), "{fix}");
+    assert!(text.contains("also possible:"), "{text}");
+    // A Python SDK's 401 reasons about what the SDK reads: its environment,
+    // not Claude Code's settings or login.
+    let mut m = Machine::new("for-sdk");
+    m.login(3_600_000, true);
+    write(&m.ws.join(".claude/settings.json"), &format!("{{\"env\": {{\"ANTHROPIC_API_KEY\": \"{KEY}\"}}}}"));
+    m.set("ANTHROPIC_API_KEY", &KEY[..50]);
+    let at = format!("{FIXTURES}/py-sdk-print-auth_401.txt:4");
+    let (code, cause, fix, text) = m.headline(&["--for", &at]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("printed by python-sdk"), "{text}");
+    assert!(
+        cause.contains("the program reads ANTHROPIC_API_KEY from its environment") && cause.contains("truncated"),
+        "{text}"
+    );
+    assert!(fix.contains("set ANTHROPIC_API_KEY again"), "{fix}");
+    assert!(text.contains("info:     the error was printed by a program other than Claude Code"), "{text}");
+    let (code, text) = m.doctor(&["--for", "/nonexistent.log:1"]);
+    assert_eq!(code, 2, "{text}");
 }

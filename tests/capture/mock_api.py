@@ -12,9 +12,12 @@ Each request gets a fresh request id of the real shape (req_011C + 20
 base58 characters), sent as the `request-id` header and, in Anthropic JSON
 envelopes, as "request_id". One JSON line per request is appended to the
 request log: {"method","path","status","request_id","scenario","auth"}.
-The credential value itself is never logged.
+The credential value itself is never logged; with --fingerprint, a
+"credential" field holds the first 12 hex digits of its SHA-256, so a test
+can tell which of several fake keys arrived without the log holding one.
 """
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -198,9 +201,17 @@ class Handler(BaseHTTPRequestHandler):
             return "sigv4"
         return "none"
 
+    def _fingerprint(self):
+        v = self.headers.get("x-api-key") or self.headers.get("authorization", "")
+        if v.lower().startswith("bearer "):
+            v = v[7:]
+        return hashlib.sha256(v.encode()).hexdigest()[:12] if v else None
+
     def _record(self, status, rid):
         rec = {"method": self.command, "path": self.path, "status": status,
                "request_id": rid, "scenario": self.server.scenario, "auth": self._auth()}
+        if self.server.fingerprint:
+            rec["credential"] = self._fingerprint()
         with _log_lock:
             with open(self.server.log_path, "a") as f:
                 f.write(json.dumps(rec) + "\n")
@@ -261,6 +272,8 @@ def main():
     ap.add_argument("--port", type=int, default=int(os.environ.get("MOCK_PORT", "8765")))
     ap.add_argument("--scenario", default=os.environ.get("MOCK_SCENARIO", "permission_denied"))
     ap.add_argument("--log", default=os.environ.get("MOCK_LOG", "requests.jsonl"))
+    ap.add_argument("--fingerprint", action="store_true",
+                    help="log a SHA-256 prefix of the credential (which fake key arrived)")
     a = ap.parse_args()
     if a.scenario not in SCENARIOS:
         sys.exit("unknown scenario %r; known: %s" % (a.scenario, ", ".join(sorted(SCENARIOS))))
@@ -268,6 +281,7 @@ def main():
     srv.daemon_threads = True
     srv.scenario = a.scenario
     srv.log_path = a.log
+    srv.fingerprint = a.fingerprint
     print("mock listening on 127.0.0.1:%d scenario=%s" % (a.port, a.scenario), flush=True)
     try:
         srv.serve_forever()

@@ -1,12 +1,24 @@
-//! `errsig doctor`: the checks, the fixes and `--restore`.
+//! `errsig doctor`: the checks and the ranked cause (for an error with
+//! `--for FILE:LINE` or `--rule ID`), the fixes, `--restore` and `--backups`.
 
 use super::exit;
-use crate::doctor::{self, fix, host::Host, render, Options};
+use super::scan::load;
+use crate::doctor::cause::ErrorContext;
+use crate::doctor::error::DoctorError;
+use crate::doctor::fix::{self, FixId, Store};
+use crate::doctor::host::{Hooks, Host};
+use crate::doctor::{self, render, Options};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Rank the causes for the finding at FILE:LINE (a log or transcript).
+    #[arg(long = "for", value_name = "FILE:LINE", conflicts_with = "rule")]
+    for_finding: Option<String>,
+    /// Rank the causes for an error of this rule (`errsig rules` lists them).
+    #[arg(long, value_name = "ID")]
+    rule: Option<String>,
     /// Send one live request (GET /v1/models) with the credential `claude -p` would use.
     #[arg(long)]
     probe: bool,
@@ -17,14 +29,17 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Show what a fix would do (dry run); with --yes, do it.
-    #[arg(long, value_name = "ID", value_parser = clap::builder::PossibleValuesParser::new(["move-credentials", "unset-env", "unset-shadowing-env", "keychain"]))]
-    fix: Option<String>,
+    #[arg(long, value_name = "ID", value_enum)]
+    fix: Option<FixId>,
     /// Apply the fix (and allow probing a base URL that comes from a project file).
     #[arg(long)]
     yes: bool,
-    /// Put a backup made by a fix back where it came from.
-    #[arg(long, value_name = "BACKUP", conflicts_with = "fix")]
-    restore: Option<PathBuf>,
+    /// Put a backup made by a fix back where it came from (its id, or its path).
+    #[arg(long, value_name = "ID|PATH", conflicts_with = "fix")]
+    restore: Option<String>,
+    /// List the backups fixes made (id, time, original path).
+    #[arg(long, conflicts_with_all = ["fix", "restore"])]
+    backups: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -35,73 +50,92 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Some(b) = &args.restore {
-        return match fix::restore(b) {
-            Ok(msg) => {
-                println!("{msg}");
-                exit::CLEAN
-            }
-            Err(e) => {
-                eprintln!("errsig: {e}");
-                exit::ERROR
-            }
-        };
-    }
-    let host = match Host::current() {
-        Ok(h) => h,
+    match run_inner(&args) {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("errsig: doctor cannot run: {e}");
-            return exit::ERROR;
+            eprintln!("errsig: {e}");
+            exit::ERROR
         }
-    };
-    if let Some(id) = &args.fix {
+    }
+}
+
+/// The error given with `--for` or `--rule`.
+fn error_context(args: &Args) -> Result<Option<ErrorContext>, DoctorError> {
+    if args.for_finding.is_none() && args.rule.is_none() {
+        return Ok(None);
+    }
+    let (catalog, config, _) = load(&[]).map_err(|e| DoctorError::Finding(format!("{e:#}")))?;
+    if let Some(id) = &args.rule {
+        let rule =
+            catalog.get(id).ok_or_else(|| DoctorError::Finding(format!("no rule `{id}` (see `errsig rules`)")))?;
+        return Ok(Some(ErrorContext::for_rule(rule)));
+    }
+    let what = args.for_finding.as_deref().unwrap_or("");
+    let (file, line) = what
+        .rsplit_once(':')
+        .and_then(|(f, l)| Some((f, l.parse::<u32>().ok()?)))
+        .ok_or_else(|| DoctorError::Finding(format!("`{what}` is not FILE:LINE")))?;
+    let bytes = std::fs::read(file).map_err(|source| DoctorError::Read { path: file.into(), source })?;
+    let columns = config.columns.or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(1 << 20)]));
+    let found = errsig::scan_bytes(Arc::new(catalog), columns, &bytes);
+    let hit = found
+        .iter()
+        .find(|f| (f.event.start.line + 1..=f.event.end.line + 1).contains(&line))
+        .ok_or_else(|| DoctorError::Finding(format!("no finding on {file}:{line}")))?;
+    Ok(Some(ErrorContext::for_finding(&hit.rule, &hit.event)))
+}
+
+fn run_inner(args: &Args) -> Result<u8, DoctorError> {
+    // The test hooks are read here, once, and passed in.
+    let vars = std::env::vars().collect();
+    let hooks = Hooks::from_vars(&vars);
+    let host = Host::current(hooks)?;
+    let store = Store::new(host.backup_dir());
+    if args.backups {
+        let list = store.list()?;
+        if list.is_empty() {
+            println!("no backups in {}", store.dir().display());
+        }
+        for b in list {
+            println!("{}  {}  {} (from --fix {})", b.id, b.made, b.original.display(), b.fix);
+        }
+        return Ok(exit::CLEAN);
+    }
+    if let Some(what) = &args.restore {
+        println!("{}", store.restore(what)?);
+        return Ok(exit::CLEAN);
+    }
+    if let Some(id) = args.fix {
         let sources = doctor::checks::settings::read_all(&host);
-        let plan = match fix::plan(&host, &sources, id) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("errsig: {e}");
-                return exit::ERROR;
-            }
-        };
+        let plan = fix::plan(&host, &sources, id)?;
         println!("fix {}:", plan.id);
         for s in &plan.steps {
             println!("  {s}");
         }
-        let confirmed = args.yes
-            || (!plan.changes.is_empty() && std::io::stdin().is_terminal() && ask("Apply these changes? [y/N] "));
         if plan.changes.is_empty() {
             println!("nothing for errsig to change.");
-            return exit::CLEAN;
+            return Ok(exit::CLEAN);
         }
+        let confirmed = args.yes || (std::io::stdin().is_terminal() && ask("Apply these changes? [y/N] "));
         if !confirmed {
             println!("dry run: nothing changed. Re-run with --yes to apply.");
-            return exit::CLEAN;
+            return Ok(exit::CLEAN);
         }
-        return match fix::apply(&plan) {
-            Ok(done) => {
-                for d in done {
-                    println!("done: {d}");
-                }
-                exit::CLEAN
-            }
-            Err(e) => {
-                eprintln!("errsig: {e}");
-                exit::ERROR
-            }
-        };
+        for d in fix::apply(&plan)? {
+            println!("done: {d}");
+        }
+        return Ok(exit::CLEAN);
     }
-    let report = doctor::run(&host, &Options { probe: args.probe, run_helper: args.run_helper, yes: args.yes });
+    let error = error_context(args)?;
+    let options = Options { probe: args.probe, run_helper: args.run_helper, yes: args.yes, tools: true };
+    let report = doctor::run(&host, &options, error);
     let text = match args.format {
         Format::Human => render::human(&report),
         Format::Json => render::json(&report),
         Format::Markdown => render::markdown(&report),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if report.has_problems() {
-        exit::FOUND
-    } else {
-        exit::CLEAN
-    }
+    Ok(if report.has_cause() { exit::FOUND } else { exit::CLEAN })
 }
 
 fn ask(question: &str) -> bool {

@@ -1,13 +1,18 @@
 //! What the doctor reads of the machine, in one place: environment, home,
-//! workspace, platform, `PATH` lookups and running programs with a timeout.
-//! Tests set the platform with `ERRSIG_DOCTOR_PLATFORM` (`linux`, `macos`)
-//! and everything else through the real environment of the process.
+//! workspace, platform, the platform's paths, `PATH` lookups and running
+//! programs with a timeout.
+//!
+//! Test hooks ([`Hooks`]) are read once, by the command line or the language
+//! server, and passed in: no check reads them from the environment, so what a
+//! check sees is exactly the [`Host`] it is given.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::error::DoctorError;
 
 /// The operating system, for the parts that differ (credential storage,
 /// managed settings).
@@ -21,6 +26,41 @@ pub enum Platform {
     Windows,
 }
 
+/// Overrides for tests, read once from `ERRSIG_DOCTOR_*` by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    /// `ERRSIG_DOCTOR_PLATFORM`: `linux`, `macos` or `windows`.
+    pub platform: Option<Platform>,
+    /// `ERRSIG_DOCTOR_ROOT`: a directory standing for the file system root,
+    /// under which system paths (managed settings) are looked up.
+    pub root: Option<PathBuf>,
+    /// `ERRSIG_DOCTOR_MANAGED_SETTINGS`: the managed settings file itself.
+    pub managed_settings: Option<PathBuf>,
+    /// `ERRSIG_DOCTOR_RUN_TIMEOUT_MS`: a shorter deadline for programs.
+    pub run_timeout: Option<Duration>,
+    /// `ERRSIG_DOCTOR_PROBE_TIMEOUT_MS`: a shorter deadline for the probe.
+    pub probe_timeout: Option<Duration>,
+}
+
+impl Hooks {
+    /// The hooks set in these variables (the process's, read once).
+    pub fn from_vars(vars: &BTreeMap<String, String>) -> Hooks {
+        let ms = |k: &str| vars.get(k).and_then(|v| v.parse().ok()).map(Duration::from_millis);
+        Hooks {
+            platform: match vars.get("ERRSIG_DOCTOR_PLATFORM").map(String::as_str) {
+                Some("macos") => Some(Platform::Macos),
+                Some("linux") => Some(Platform::Linux),
+                Some("windows") => Some(Platform::Windows),
+                _ => None,
+            },
+            root: vars.get("ERRSIG_DOCTOR_ROOT").map(PathBuf::from),
+            managed_settings: vars.get("ERRSIG_DOCTOR_MANAGED_SETTINGS").map(PathBuf::from),
+            run_timeout: ms("ERRSIG_DOCTOR_RUN_TIMEOUT_MS"),
+            probe_timeout: ms("ERRSIG_DOCTOR_PROBE_TIMEOUT_MS"),
+        }
+    }
+}
+
 /// The machine as the doctor sees it.
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -32,6 +72,8 @@ pub struct Host {
     pub workspace: PathBuf,
     /// The platform.
     pub platform: Platform,
+    /// Test overrides.
+    pub hooks: Hooks,
 }
 
 /// What running a program gave.
@@ -46,20 +88,46 @@ pub struct Ran {
 }
 
 impl Host {
-    /// The current machine.
-    pub fn current() -> Result<Host, String> {
+    /// The current machine, with the test hooks the caller read.
+    pub fn current(hooks: Hooks) -> Result<Host, DoctorError> {
         let vars: BTreeMap<String, String> = std::env::vars().collect();
-        let home = vars.get("HOME").or_else(|| vars.get("USERPROFILE")).map(PathBuf::from).ok_or("HOME is not set")?;
-        let workspace = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
-        let platform = match vars.get("ERRSIG_DOCTOR_PLATFORM").map(String::as_str) {
-            Some("macos") => Platform::Macos,
-            Some("linux") => Platform::Linux,
-            Some("windows") => Platform::Windows,
-            _ if cfg!(target_os = "macos") => Platform::Macos,
-            _ if cfg!(windows) => Platform::Windows,
-            _ => Platform::Linux,
+        let workspace = std::env::current_dir().map_err(DoctorError::NoWorkspace)?;
+        Host::new(vars, workspace, hooks)
+    }
+
+    /// A machine with these variables and this workspace.
+    pub fn new(vars: BTreeMap<String, String>, workspace: PathBuf, hooks: Hooks) -> Result<Host, DoctorError> {
+        let platform = hooks.platform.unwrap_or(if cfg!(target_os = "macos") {
+            Platform::Macos
+        } else if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Linux
+        });
+        // Windows keeps the home in USERPROFILE; HOME, when set there, is
+        // usually a Unix tool's idea of it.
+        let order = if platform == Platform::Windows { ["USERPROFILE", "HOME"] } else { ["HOME", "USERPROFILE"] };
+        let home = order
+            .iter()
+            .find_map(|k| vars.get(*k))
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .ok_or(DoctorError::NoHome)?;
+        Ok(Host { vars, home, workspace, platform, hooks })
+    }
+
+    /// A system path (`/etc/…`, `C:\ProgramData\…`) given as its parts
+    /// below the root; under the test root when one is set.
+    fn system(&self, parts: &[&str]) -> PathBuf {
+        let mut p = match (&self.hooks.root, self.platform) {
+            (Some(r), _) => r.clone(),
+            (None, Platform::Windows) => PathBuf::from("C:\\"),
+            (None, _) => PathBuf::from("/"),
         };
-        Ok(Host { vars, home, workspace, platform })
+        for part in parts {
+            p.push(part);
+        }
+        p
     }
 
     /// A variable, when set (empty counts as set: it is a problem to report).
@@ -83,15 +151,59 @@ impl Host {
         }
     }
 
-    /// The managed settings file of this platform.
-    pub fn managed_settings(&self) -> PathBuf {
-        match self.platform {
-            Platform::Macos => PathBuf::from("/Library/Application Support/ClaudeCode/managed-settings.json"),
-            Platform::Windows => PathBuf::from(r"C:\ProgramData\ClaudeCode\managed-settings.json"),
-            Platform::Linux => PathBuf::from(
-                self.var("ERRSIG_DOCTOR_MANAGED_SETTINGS").unwrap_or("/etc/claude-code/managed-settings.json"),
-            ),
+    /// The managed settings files of this platform, the one in use first.
+    /// Windows: `C:\Program Files\ClaudeCode` (current), then the older
+    /// `C:\ProgramData\ClaudeCode`.
+    pub fn managed_settings(&self) -> Vec<PathBuf> {
+        if let Some(p) = &self.hooks.managed_settings {
+            return vec![p.clone()];
         }
+        match self.platform {
+            Platform::Macos => {
+                vec![self.system(&["Library", "Application Support", "ClaudeCode", "managed-settings.json"])]
+            }
+            Platform::Windows => vec![
+                self.system(&["Program Files", "ClaudeCode", "managed-settings.json"]),
+                self.system(&["ProgramData", "ClaudeCode", "managed-settings.json"]),
+            ],
+            Platform::Linux => vec![self.system(&["etc", "claude-code", "managed-settings.json"])],
+        }
+    }
+
+    /// Where fixes keep their backups: a directory only this user can read,
+    /// never inside a workspace. Linux: `$XDG_STATE_HOME/errsig/backups`,
+    /// else `~/.local/state/errsig/backups`; macOS: `~/Library/Application
+    /// Support/errsig/backups`; Windows: `%LOCALAPPDATA%\errsig\backups`.
+    pub fn backup_dir(&self) -> PathBuf {
+        let base = match self.platform {
+            Platform::Linux => self
+                .var("XDG_STATE_HOME")
+                .filter(|v| Path::new(v).is_absolute())
+                .map_or_else(|| self.home.join(".local").join("state"), PathBuf::from),
+            Platform::Macos => self.home.join("Library").join("Application Support"),
+            Platform::Windows => self
+                .var("LOCALAPPDATA")
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| self.home.join("AppData").join("Local"), PathBuf::from),
+        };
+        base.join("errsig").join("backups")
+    }
+
+    /// The shell profiles that may set a variable for every shell: the
+    /// POSIX shells' and fish's, or PowerShell's on Windows.
+    pub fn profiles(&self) -> Vec<PathBuf> {
+        let rel: &[&str] = match self.platform {
+            Platform::Windows => &[
+                "Documents/PowerShell/Microsoft.PowerShell_profile.ps1",
+                "Documents/PowerShell/profile.ps1",
+                "Documents/WindowsPowerShell/Microsoft.PowerShell_profile.ps1",
+                "Documents/WindowsPowerShell/profile.ps1",
+            ],
+            _ => {
+                &[".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".config/fish/config.fish"]
+            }
+        };
+        rel.iter().map(|r| r.split('/').fold(self.home.clone(), |p, c| p.join(c))).collect()
     }
 
     /// Every executable named `name` on `PATH`, in order.
@@ -113,10 +225,7 @@ impl Host {
             cmd.process_group(0);
         }
         // Tests shorten every deadline to exercise programs that hang.
-        let timeout = self
-            .var("ERRSIG_DOCTOR_RUN_TIMEOUT_MS")
-            .and_then(|v| v.parse().ok())
-            .map_or(timeout, |ms| timeout.min(Duration::from_millis(ms)));
+        let timeout = self.hooks.run_timeout.map_or(timeout, |t| timeout.min(t));
         let mut child = cmd.spawn()?;
         let mut stdout = child.stdout.take();
         let (tx, rx) = std::sync::mpsc::channel();

@@ -8,7 +8,10 @@
 //! (kind, length, shape), never shown. Fixes are in `fix.rs`: dry run by
 //! default, a backup before any change, `--restore` to undo.
 
+pub mod cause;
 pub mod checks;
+pub mod error;
+pub mod facts;
 pub mod fix;
 pub mod host;
 pub mod probe;
@@ -42,9 +45,9 @@ pub struct Check {
     pub found: String,
     /// The next step, when there is one.
     pub next: Option<String>,
-    /// Fix ids that apply (`errsig doctor --fix ID`).
+    /// Fixes that apply (`errsig doctor --fix ID`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fixes: Vec<String>,
+    pub fixes: Vec<fix::FixId>,
 }
 
 impl Check {
@@ -60,8 +63,8 @@ impl Check {
     }
 
     /// With a fix.
-    pub fn fix(mut self, id: &str) -> Check {
-        self.fixes.push(id.into());
+    pub fn fix(mut self, id: fix::FixId) -> Check {
+        self.fixes.push(id);
         self
     }
 }
@@ -75,6 +78,8 @@ pub struct Options {
     pub run_helper: bool,
     /// Consent to probe a base URL that comes from a project file.
     pub yes: bool,
+    /// Run the tools' checks (`claude --version`, `claude auth status`).
+    pub tools: bool,
 }
 
 /// The doctor's findings.
@@ -82,28 +87,63 @@ pub struct Options {
 pub struct Report {
     /// errsig's version.
     pub errsig: &'static str,
+    /// The error the causes are ranked for, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<cause::ErrorContext>,
+    /// The causes, ranked, and what is information only.
+    pub diagnosis: cause::Diagnosis,
     /// Every check, in order.
     pub checks: Vec<Check>,
 }
 
 impl Report {
-    /// Whether any check warned or failed.
-    pub fn has_problems(&self) -> bool {
-        self.checks.iter().any(|c| c.status >= Status::Warn)
+    /// Whether a check found a cause (exit status 1).
+    pub fn has_cause(&self) -> bool {
+        self.diagnosis.cause.is_some()
     }
 }
 
-/// Run every check.
-pub fn run(host: &Host, options: &Options) -> Report {
+/// Run every check; rank the causes, for `error` when one is given.
+pub fn run(host: &Host, options: &Options, error: Option<cause::ErrorContext>) -> Report {
     let mut checks = Vec::new();
     let sources = checks::settings::read_all(host);
-    checks.extend(checks::settings::check(host, &sources, options));
+    let helper = checks::settings::helper(host, &sources, options);
+    checks.extend(checks::settings::check(&sources, helper.as_ref()));
     let creds = checks::credentials::discover(host, &sources);
     checks.extend(checks::credentials::check(host, &creds));
     checks.extend(checks::environment::check(host, &sources));
     checks.extend(checks::stored::check(host));
-    checks.extend(checks::tools::check(host));
+    if options.tools {
+        checks.extend(checks::tools::check(host));
+    }
     checks.extend(checks::ci::check(host));
-    checks.push(probe::check(host, &sources, &creds, options));
-    Report { errsig: env!("CARGO_PKG_VERSION"), checks }
+    let probe = probe::run(host, &sources, &creds, options);
+    checks.push(probe.check.clone());
+    let facts = facts::gather(host, &sources, &creds, helper, probe.seen);
+    let diagnosis = cause::diagnose(&facts, error.as_ref());
+    Report { errsig: env!("CARGO_PKG_VERSION"), error, diagnosis, checks }
+}
+
+/// Only the local facts — no program run but the helper's existence, no
+/// network: what the language server computes in the background.
+pub fn local_facts(host: &Host) -> facts::Facts {
+    let sources = checks::settings::read_all(host);
+    let creds = checks::credentials::discover(host, &sources);
+    let helper = checks::settings::helper(host, &sources, &Options::default());
+    facts::gather(host, &sources, &creds, helper, None)
+}
+
+/// The files whose changes change the local facts.
+pub fn watched(host: &Host) -> Vec<std::path::PathBuf> {
+    let mut v = host.managed_settings();
+    let ws = host.workspace.join(".claude");
+    v.extend([ws.join("settings.local.json"), ws.join("settings.json")]);
+    v.extend([
+        host.claude_dir().join("settings.json"),
+        host.claude_state(),
+        host.claude_dir().join(".credentials.json"),
+    ]);
+    v.push(host.home.join(".claude").join(".credentials.json"));
+    v.push(host.workspace.join(".github").join("workflows"));
+    v
 }

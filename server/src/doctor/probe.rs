@@ -72,29 +72,62 @@ fn secret(host: &Host, c: &Credential, options: &Options) -> Result<(String, Hea
     }
 }
 
+/// What the probe saw: evidence for or against a cause, not a cause.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// The HTTP status (`None`: no answer).
+    pub status: Option<u16>,
+    /// The body is the API's error envelope (or a success).
+    pub api_body: bool,
+    /// The request id the answer carried.
+    pub request_id: Option<String>,
+    /// The error type.
+    pub error_type: Option<String>,
+    /// The message (redacted).
+    pub message: Option<String>,
+    /// The host asked.
+    pub host: String,
+}
+
+/// The probe's check and what it saw.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// As a check.
+    pub check: Check,
+    /// What it saw, when it ran.
+    pub seen: Option<Seen>,
+}
+
 /// The probe, as a check.
 pub fn check(host: &Host, sources: &Sources, creds: &Credentials, options: &Options) -> Check {
+    run(host, sources, creds, options).check
+}
+
+/// Run the probe (only with `--probe`).
+pub fn run(host: &Host, sources: &Sources, creds: &Credentials, options: &Options) -> Outcome {
     let id = "probe";
+    let skip = |c: Check| Outcome { check: c, seen: None };
     if !options.probe {
-        return Check::new(id, Status::Skipped, "live key check not run (opt-in: --probe)");
+        return skip(Check::new(id, Status::Skipped, "live key check not run (opt-in: --probe)"));
     }
     let Some(cred) = creds.print_mode() else {
-        return Check::new(id, Status::Skipped, "no credential to check");
+        return skip(Check::new(id, Status::Skipped, "no credential to check"));
     };
     let t = target(host, sources);
     let h = url_host(&t.base);
     if t.from_project && !options.yes {
         let file = t.origin.as_ref().map_or(String::new(), Origin::describe);
-        return Check::new(id, Status::Skipped, format!("the base URL {h} comes from {file}, a project file"))
-            .next(format!("Re-run with --probe --yes to send one request to {h}, if you trust it."));
+        return skip(
+            Check::new(id, Status::Skipped, format!("the base URL {h} comes from {file}, a project file"))
+                .next(format!("Re-run with --probe --yes to send one request to {h}, if you trust it.")),
+        );
     }
     let (key, header) = match secret(host, cred, options) {
         Ok(s) => s,
-        Err(why) => return Check::new(id, Status::Skipped, why),
+        Err(why) => return skip(Check::new(id, Status::Skipped, why)),
     };
     // Tests shorten the timeout to exercise a host that does not answer.
-    let timeout =
-        host.var("ERRSIG_DOCTOR_PROBE_TIMEOUT_MS").and_then(|v| v.parse().ok()).map_or(TIMEOUT, Duration::from_millis);
+    let timeout = host.hooks.probe_timeout.unwrap_or(TIMEOUT);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -121,14 +154,15 @@ pub fn check(host: &Host, sources: &Sources, creds: &Credentials, options: &Opti
     let mut resp = match req.call() {
         Ok(r) => r,
         Err(e) => {
-            return Check::new(
-                id,
-                Status::Warn,
-                format!("{sent} → no answer ({})", errsig::scan::redact::redact(&e.to_string())),
-            )
-            .next(
-                "The host did not answer in time or refused the connection: a proxy, a firewall or a wrong base URL.",
-            );
+            return Outcome {
+                check: Check::new(
+                    id,
+                    Status::Warn,
+                    format!("{sent} → no answer ({})", errsig::scan::redact::redact(&e.to_string())),
+                )
+                .next("The host did not answer in time or refused the connection: a proxy, a firewall or a wrong base URL."),
+                seen: Some(Seen { host: h, ..Seen::default() }),
+            };
         }
     };
     let status = resp.status().as_u16();
@@ -147,13 +181,25 @@ pub fn check(host: &Host, sources: &Sources, creds: &Credentials, options: &Opti
         found.push_str(&format!(" (request id {r})"));
     }
     let found = errsig::scan::redact::redact(&found).into_owned();
-    match status {
+    let api_body = parsed.shape.is_some() || (200..300).contains(&status);
+    let seen = Seen {
+        status: Some(status),
+        api_body,
+        request_id: request_id.clone(),
+        error_type: parsed.error_type.clone(),
+        message: parsed.message.as_deref().map(|m| errsig::scan::redact::redact(m).into_owned()),
+        host: h,
+    };
+    let check = match status {
         200..=299 => Check::new(id, Status::Ok, found).next(
             "This proves the credential can list models at this host. It does not prove more: an OAuth token may still be refused outside Claude Code, and /v1/models is not /v1/messages (a model or feature can still be denied).",
         ),
+        // No envelope and no request id: the API did not write this answer.
+        _ if !api_body && request_id.is_none() => Check::new(id, Status::Warn, format!("{found}; the body is not an API error and has no request id")).next("Something other than the API answered — a proxy or gateway in the path — so this says nothing about the credential: see the base URL and proxy checks."),
         401 => Check::new(id, Status::Fail, found).next("The credential itself is rejected: replace it (a new key from the Console, or `claude /login`)."),
         403 => Check::new(id, Status::Fail, found).next("The credential is known but not allowed here: see which credential wins above, and the account's role and organization."),
-        _ if parsed.shape.is_none() => Check::new(id, Status::Warn, format!("{found}; the body is not an API error")).next("Something other than the API answered: a gateway or proxy."),
+        _ if !api_body => Check::new(id, Status::Warn, format!("{found}; the body is not an API error")).next("Something other than the API answered: a gateway or proxy."),
         _ => Check::new(id, Status::Warn, found),
-    }
+    };
+    Outcome { check, seen: Some(seen) }
 }

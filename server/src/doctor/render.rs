@@ -2,6 +2,7 @@
 //! issue tracker (markdown). Every line goes through the secret filter once
 //! more on the way out.
 
+use super::cause::{Cause, Remedy};
 use super::{Report, Status};
 use errsig::scan::redact::redact;
 use std::borrow::Cow;
@@ -65,21 +66,55 @@ fn summary(r: &Report) -> String {
     )
 }
 
-/// The check most likely to name the cause: the first failure, else the
-/// first warning.
-fn headline(r: &Report) -> Option<&super::Check> {
-    r.checks.iter().find(|c| c.status == Status::Fail).or_else(|| r.checks.iter().find(|c| c.status == Status::Warn))
+fn remedy_line(c: &Cause) -> Option<String> {
+    match &c.remedy {
+        Remedy::Fix(id) => Some(format!("errsig doctor --fix {id}   (dry run; add --yes to apply)")),
+        Remedy::Run(cmd) => Some(format!("run `{cmd}`")),
+        Remedy::Manual => None,
+    }
 }
 
-/// For people.
+fn cause_block(s: &mut String, c: &Cause, indent: &str) {
+    let _ = writeln!(s, "{indent}cause:    {}", c.cause);
+    let _ = writeln!(s, "{indent}because:  {}", c.because);
+    for e in &c.evidence {
+        let _ = writeln!(s, "{indent}evidence: {e}");
+    }
+    let _ = writeln!(s, "{indent}fix:      {}", c.fix);
+    if let Some(r) = remedy_line(c) {
+        let _ = writeln!(s, "{indent}          {r}");
+    }
+    let _ = writeln!(s, "{indent}confirm:  {}", c.confirm);
+}
+
+/// For people. Check lines are `status id — found`: a colon after an id
+/// like `env.ANTHROPIC_API_KEY` would read to the secret filter as an
+/// assignment and hide what follows.
 pub fn human(r: &Report) -> String {
     let mut s = format!("errsig doctor {} — {}\n", r.errsig, summary(r));
-    if let Some(c) = headline(r) {
-        let _ = writeln!(s, "most likely cause: {} — {}", c.id, for_people(&c.found));
+    if let Some(e) = &r.error {
+        let _ = writeln!(s, "for:      {} (rule {}, printed by {})", e.headline, e.rule, e.producer);
+    }
+    s.push('\n');
+    match &r.diagnosis.cause {
+        Some(c) => cause_block(&mut s, c, ""),
+        None => {
+            let _ = writeln!(
+                s,
+                "no cause: nothing on this machine {}",
+                if r.error.is_some() { "explains this error" } else { "can cause an API error" }
+            );
+        }
+    }
+    for c in &r.diagnosis.also {
+        let _ = writeln!(s, "also possible: {} — because {} (fix: {})", c.cause, c.because, c.fix);
+    }
+    for i in &r.diagnosis.info {
+        let _ = writeln!(s, "info:     {i}");
     }
     s.push('\n');
     for c in &r.checks {
-        let _ = writeln!(s, "{:7} {}: {}", mark(c.status), c.id, for_people(&c.found));
+        let _ = writeln!(s, "{:7} {} — {}", mark(c.status), c.id, for_people(&c.found));
         if let Some(n) = &c.next {
             let _ = writeln!(s, "        next: {n}");
         }
@@ -100,10 +135,27 @@ pub fn markdown(r: &Report) -> String {
     let mut s = String::from("# errsig doctor report\n\n");
     let _ =
         writeln!(s, "errsig {} on {} ({}). {}.\n", r.errsig, std::env::consts::OS, std::env::consts::ARCH, summary(r));
-    if let Some(c) = headline(r) {
-        let _ = writeln!(s, "**Most likely cause:** `{}` — {}\n", c.id, for_people(&c.found));
+    if let Some(e) = &r.error {
+        let _ = writeln!(s, "For: {} (rule `{}`, printed by {})\n", e.headline, e.rule, e.producer);
     }
-    s.push_str("| check | status | found | next step |\n|---|---|---|---|\n");
+    match &r.diagnosis.cause {
+        Some(c) => {
+            let _ = writeln!(s, "**Most likely cause:** {} — because {}.\n", c.cause, c.because);
+            for e in &c.evidence {
+                let _ = writeln!(s, "- evidence: {e}");
+            }
+            let _ = writeln!(s, "- fix: {}", c.fix);
+            let _ = writeln!(s, "- confirm: {}\n", c.confirm);
+        }
+        None => s.push_str("**No cause found on this machine.**\n\n"),
+    }
+    for c in &r.diagnosis.also {
+        let _ = writeln!(s, "- also possible: {} — because {}", c.cause, c.because);
+    }
+    for i in &r.diagnosis.info {
+        let _ = writeln!(s, "- info: {i}");
+    }
+    s.push_str("\n| check | status | found | next step |\n|---|---|---|---|\n");
     for c in &r.checks {
         let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
         let _ = writeln!(

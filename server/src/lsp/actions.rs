@@ -83,6 +83,16 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
             .cloned()
             .collect();
         let at = json!({ "uri": uri.as_str(), "line": line });
+        // The fix for the cause the local checks rank first, preferred
+        // (trusted workspaces only: an untrusted one gets no machine answer).
+        if caps.trusted {
+            let cause = super::doctor::host_for(st.folders.first().cloned())
+                .ok()
+                .and_then(|h| super::doctor::machine_cause(&h, f));
+            if let Some(c) = cause {
+                out.push(super::doctor::preferred_action(&c, caps, &diags));
+            }
+        }
         for a in &f.rule.actions {
             let doctor_action = match a.as_str() {
                 "doctor" | "check-base-url" => Some((

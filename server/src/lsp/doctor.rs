@@ -11,7 +11,9 @@
 use super::ext::ServerCommand;
 use super::output::{report_dir, show, stamp, write};
 use super::server::Backend;
-use crate::doctor::{self, checks, fix, host::Host, probe, render, Options};
+use crate::doctor::fix::FixId;
+use crate::doctor::host::{Hooks, Host};
+use crate::doctor::{self, checks, fix, probe, render, Options};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
@@ -19,17 +21,25 @@ use tower_lsp_server::lsp_types::*;
 
 #[derive(Debug, Deserialize)]
 struct FixArgs {
-    id: String,
+    id: FixId,
 }
 
-/// The host the doctor looks at: this server's environment, in the first
-/// workspace folder.
-fn host(backend: &Backend) -> std::result::Result<Host, String> {
-    let mut h = Host::current()?;
-    if let Some(f) = backend.state().folders.first() {
-        h.workspace = f.clone();
-    }
-    Ok(h)
+/// The host the doctor looks at: this server's environment (its test hooks
+/// read once, here), in the first workspace folder.
+pub(super) fn host(backend: &Backend) -> std::result::Result<Host, String> {
+    let folder = backend.state().folders.first().cloned();
+    host_for(folder)
+}
+
+/// The host, in this workspace folder (else the server's directory).
+pub(super) fn host_for(folder: Option<std::path::PathBuf>) -> std::result::Result<Host, String> {
+    let vars: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let hooks = Hooks::from_vars(&vars);
+    let workspace = match folder {
+        Some(f) => f,
+        None => std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?,
+    };
+    Host::new(vars, workspace, hooks).map_err(|e| e.to_string())
 }
 
 async fn progress_begin(
@@ -63,7 +73,8 @@ pub(super) async fn execute(
             tokio::spawn(async move {
                 let progress = progress_begin(&me, "errsig doctor").await;
                 let h = host(&me);
-                let report = tokio::task::spawn_blocking(move || h.map(|h| doctor::run(&h, &Options::default()))).await;
+                let options = Options { tools: true, ..Options::default() };
+                let report = tokio::task::spawn_blocking(move || h.map(|h| doctor::run(&h, &options, None))).await;
                 if let Some(p) = progress {
                     p.finish().await;
                 }
@@ -126,7 +137,7 @@ pub(super) async fn execute(
                 if !matches!(answer, Ok(Some(ref a)) if a.title == "Send") {
                     return;
                 }
-                let options = Options { probe: true, run_helper: false, yes: true };
+                let options = Options { probe: true, run_helper: false, yes: true, tools: false };
                 let result = tokio::task::spawn_blocking(move || probe::check(&h, &sources, &creds, &options)).await;
                 if let Ok(c) = result {
                     let typ = if c.status >= doctor::Status::Warn { MessageType::WARNING } else { MessageType::INFO };
@@ -142,11 +153,12 @@ pub(super) async fn execute(
             let h = host(backend).map_err(Error::invalid_params)?;
             let sources = checks::settings::read_all(&h);
             let me = backend.clone();
-            let plan = match fix::plan(&h, &sources, &a.id) {
+            let plan = match fix::plan(&h, &sources, a.id) {
                 Ok(plan) => plan,
                 // Nothing to fix on this machine (say so): not a failed request.
                 Err(why) => {
-                    let text = format!("errsig: nothing to fix: {why}");
+                    let why = why.to_string();
+                    let text = format!("errsig: {why}");
                     tokio::spawn(async move { me.client.show_message(MessageType::INFO, text).await });
                     return Ok(Some(json!({ "fix": a.id, "applied": false, "reason": why })));
                 }
@@ -173,11 +185,98 @@ pub(super) async fn execute(
                 }
                 match fix::apply(&plan) {
                     Ok(done) => me.client.show_message(MessageType::INFO, done.join("\n")).await,
-                    Err(e) => me.client.show_message(MessageType::ERROR, e).await,
+                    Err(e) => me.client.show_message(MessageType::ERROR, e.to_string()).await,
                 }
             });
             Ok(Some(json!({ "fix": a.id })))
         }
         other => Err(Error::invalid_params(format!("{} is not a doctor command", other.id()))),
     }
+}
+
+/// The local facts, cached with the state of the files they come from: a
+/// settings, state or login file that changes (its modification time, or
+/// its appearing or going) makes the next look compute them again. Kept
+/// here, not in the session state, because it belongs to the machine, not
+/// to a document.
+struct Cached {
+    stamp: Vec<(std::path::PathBuf, Option<std::time::SystemTime>)>,
+    facts: doctor::facts::Facts,
+}
+
+static CACHE: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
+
+fn files_stamp(h: &Host) -> Vec<(std::path::PathBuf, Option<std::time::SystemTime>)> {
+    doctor::watched(h)
+        .into_iter()
+        .map(|p| {
+            let t = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+            (p, t)
+        })
+        .collect()
+}
+
+/// The local facts, from the cache when nothing they depend on changed.
+pub(super) fn local_facts(h: &Host) -> doctor::facts::Facts {
+    let now = files_stamp(h);
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = cache.as_ref().filter(|c| c.stamp == now) {
+        return c.facts.clone();
+    }
+    let facts = doctor::local_facts(h);
+    *cache = Some(Cached { stamp: now, facts: facts.clone() });
+    facts
+}
+
+/// Compute the local facts in the background (after `initialized`), so the
+/// first hover finds them ready.
+pub(super) fn warm(backend: &Backend) {
+    if !backend.state().caps.trusted {
+        return;
+    }
+    let Ok(h) = host(backend) else { return };
+    tokio::task::spawn_blocking(move || {
+        let _ = local_facts(&h);
+    });
+}
+
+/// The most likely cause of a finding on this machine (trusted workspaces
+/// only; the caller checks), from the local checks.
+pub(super) fn machine_cause(h: &Host, f: &errsig::Finding) -> Option<doctor::cause::Cause> {
+    let ctx = doctor::cause::ErrorContext::for_finding(&f.rule, &f.event);
+    doctor::cause::diagnose(&local_facts(h), Some(&ctx)).cause
+}
+
+/// The code action for a cause's fix, marked preferred: the doctor's fix,
+/// the command to run (in the client's terminal when it has one), or the
+/// doctor's report when the fix is by hand.
+pub(super) fn preferred_action(
+    c: &doctor::cause::Cause,
+    caps: &super::caps::ClientCaps,
+    diagnostics: &[Diagnostic],
+) -> CodeActionOrCommand {
+    use super::ext::ClientCommand;
+    use doctor::cause::Remedy;
+    let title = errsig::scan::redact::redact(&format!("On this machine: {}", c.fix)).into_owned();
+    let command = match &c.remedy {
+        Remedy::Fix(id) => ServerCommand::DoctorFix.command("Fix", json!({ "id": id })),
+        Remedy::Run(cmd) if caps.has(ClientCommand::RunInTerminal) => {
+            ClientCommand::RunInTerminal.command("Run", json!({ "command": cmd, "title": "errsig" }))
+        }
+        Remedy::Run(cmd) => ServerCommand::ShowCommand.command("Show", json!({ "command": cmd })),
+        Remedy::Manual => ServerCommand::Doctor.command("Doctor", json!({})),
+    };
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(diagnostics.to_vec()),
+        command: Some(command),
+        is_preferred: Some(true),
+        ..CodeAction::default()
+    })
+}
+
+/// The hover's "On this machine: …" text (redacted once more).
+pub(super) fn on_this_machine(c: &doctor::cause::Cause) -> String {
+    errsig::scan::redact::redact(&c.sentence()).into_owned()
 }

@@ -258,6 +258,7 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         self.send(Vec::new()).await;
+        super::doctor::warm(self);
         if self.state().caps.configuration {
             // The client answers in its own time: not in a handler slot.
             let me = self.clone();
@@ -356,9 +357,25 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let st = self.state();
         let p = params.text_document_position_params;
-        Ok(st.docs.get(&p.text_document.uri).and_then(|open| hover::hover(open, p.position.line, st.enc())))
+        let (found, trusted) = {
+            let st = self.state();
+            let found =
+                st.docs.get(&p.text_document.uri).and_then(|open| hover::finding_at(open, p.position.line, st.enc()));
+            (found, st.caps.trusted)
+        };
+        let Some((f, range)) = found else { return Ok(None) };
+        // Untrusted workspaces get no machine answer: their settings files
+        // are not the user's to trust.
+        let machine = match (trusted, super::doctor::host(self)) {
+            (true, Ok(h)) => {
+                let f = f.clone();
+                tokio::task::spawn_blocking(move || super::doctor::machine_cause(&h, &f)).await.ok().flatten()
+            }
+            _ => None,
+        };
+        let text = machine.as_ref().map(super::doctor::on_this_machine);
+        Ok(Some(hover::hover(&f, range, text.as_deref())))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

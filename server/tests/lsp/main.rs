@@ -556,10 +556,83 @@ fn the_doctor_behind_code_actions() {
     assert!(ask["message"].as_str().unwrap().contains("undo with errsig doctor --restore"));
     let done =
         c.wait_for("window/showMessage", |p| p["message"].as_str().unwrap().starts_with("removed ANTHROPIC_API_KEY"));
-    let backup = done["message"].as_str().unwrap().split("(backup ").nth(1).unwrap().trim_end_matches(')').to_owned();
+    // The backup is private, outside the workspace, named by its id.
+    let id = done["message"]
+        .as_str()
+        .unwrap()
+        .split("errsig doctor --restore ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')')
+        .to_owned();
+    let backup = home.join(".local/state/errsig/backups").join(format!("{id}-settings.local.json"));
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), original);
     assert!(!std::fs::read_to_string(&settings).unwrap().contains("ANTHROPIC_API_KEY"));
     assert_eq!(c.shutdown(), Some(0));
+}
+
+/// The hover says what causes the finding on this machine, right after its
+/// headline, and the code action for that cause's fix is the preferred one;
+/// an untrusted workspace gets neither, and nothing secret appears.
+#[test]
+fn the_hover_names_the_cause_on_this_machine() {
+    for trusted in [true, false] {
+        let ws = workspace(if trusted { "machine-trusted" } else { "machine-untrusted" });
+        let home = ws.join("home");
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        let settings = ws.join(".claude/settings.local.json");
+        std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+        // A truncated key in the project's local settings.
+        std::fs::write(&settings, "{\"env\":{\"ANTHROPIC_API_KEY\":\"sk-ant-api03-FAKElspFAKElsp\"}}").unwrap();
+        let env = [
+            ("HOME", home.display().to_string()),
+            ("PATH", "/usr/bin:/bin".to_owned()),
+            ("ERRSIG_DOCTOR_PLATFORM", "linux".to_owned()),
+            ("ERRSIG_DOCTOR_MANAGED_SETTINGS", ws.join("no-managed.json").display().to_string()),
+        ];
+        let mut c = Client::start_env(&ws, &env);
+        c.initialize(json!({}), json!({ "trusted": trusted }), &ws);
+        let uri = "untitled:machine";
+        open(&mut c, uri, "log", "Failed to authenticate. API Error: 403 Permission denied\n");
+        let d = c.diagnostics(uri, |d| d.len() == 1);
+        let h = c.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 5 } }),
+        );
+        let md = h["contents"]["value"].as_str().unwrap().to_owned();
+        assert!(!md.contains("FAKElsp"), "no secret in the hover: {md}");
+        let actions = c.request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": d[0]["range"], "context": { "diagnostics": d } }),
+        );
+        let preferred: Vec<&serde_json::Value> =
+            actions.as_array().unwrap().iter().filter(|a| a["isPreferred"] == json!(true)).collect();
+        if trusted {
+            let machine = md.lines().position(|l| l.starts_with("On this machine: ")).unwrap_or_else(|| panic!("{md}"));
+            let headline = md.lines().position(|l| l.starts_with("Anthropic API 403")).unwrap();
+            assert!(machine > headline && machine <= headline + 5, "right after the headline: {md}");
+            let text = md.replace('\n', " ");
+            assert!(text.contains("`claude -p` sends ANTHROPIC_API_KEY from the env block of"), "{md}");
+            assert!(
+                text.contains("truncated or altered, because a cut or altered key is not a key the API knows"),
+                "{md}"
+            );
+            assert_eq!(preferred.len(), 1, "{actions}");
+            assert!(
+                preferred[0]["title"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("On this machine: set ANTHROPIC_API_KEY again in the env block of"),
+                "{actions}"
+            );
+            assert_eq!(preferred[0]["command"]["command"], "errsig.doctor.fix");
+            assert_eq!(preferred[0]["command"]["arguments"][0]["id"], "unset-env");
+        } else {
+            assert!(!md.contains("On this machine"), "untrusted: {md}");
+            assert!(preferred.is_empty(), "untrusted: {actions}");
+        }
+        assert_eq!(c.shutdown(), Some(0));
+    }
 }
 
 #[test]

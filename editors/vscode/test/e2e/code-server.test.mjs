@@ -11,6 +11,7 @@ const FIXTURES = path.join(REPO, 'tests', 'fixtures', 'real');
 const LOG_FIXTURE = path.join(FIXTURES, 'cc-2.0-print-permission_denied.txt');
 const TERMINAL_FIXTURE = path.join(FIXTURES, 'cc-2.1-print-permission_denied.txt');
 const RULE = '403-permission-denied';
+const MACHINE_SETTINGS = '{"env":{"ANTHROPIC_API_KEY":"sk-ant-api03-FAKEvscodeFAKEvscode"}}';
 
 let server;
 let browser;
@@ -65,7 +66,10 @@ async function runCommand(title, { opensPicker = false } = {}) {
 async function open(options = {}) {
   const gone = missing();
   if (gone.length > 0) throw new Error(`not installed: ${gone.join(', ')} — run scripts/setup.d/30-vscode.sh`);
-  server = await startCodeServer({ workspaceFiles: { 'claude.log': fs.readFileSync(LOG_FIXTURE) }, ...options });
+  // A truncated (fake) key in the project's local settings: the machine's
+  // cause the hover names.
+  const workspaceFiles = { 'claude.log': fs.readFileSync(LOG_FIXTURE), '.claude/settings.local.json': MACHINE_SETTINGS };
+  server = await startCodeServer({ workspaceFiles, ...options });
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${server.port}` });
@@ -124,6 +128,12 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     assert.match(text, /Permission denied/);
     assert.match(text, /Fix/);
     assert.match(text, /claude auth status/);
+    // What causes it on this machine, right after the headline, and no secret.
+    const flat = text.replace(/\s+/g, ' ');
+    assert.match(flat, /On this machine: `?claude -p`? sends ANTHROPIC_API_KEY from the env block of \S+settings\.local\.json/);
+    assert.match(flat, /truncated or altered, because a cut or altered key is not a key the API knows/);
+    assert.ok(flat.indexOf('On this machine') < flat.indexOf('Fix:'), 'before the fix steps');
+    assert.doesNotMatch(text, /FAKEvscode/);
     await shot('02-log-hover');
     await page.mouse.move(5, 400);
     await page.keyboard.press('Escape');
@@ -154,6 +164,8 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     const menu = page.locator('.action-widget').first();
     await menu.locator('.monaco-list-row').first().waitFor({ timeout: 20000 });
     await shot('03-quick-fixes');
+    // The machine's fix is offered (and marked preferred by the server).
+    await menu.locator('.monaco-list-row', { hasText: 'On this machine: set ANTHROPIC_API_KEY again' }).first().waitFor({ timeout: 10000 });
     const item = menu.locator('.monaco-list-row', { hasText: `Suppress ${RULE} in this file` }).first();
     await item.click();
     const toml = path.join(server.dirs.workspace, '.errsig.toml');

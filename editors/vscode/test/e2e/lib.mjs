@@ -78,7 +78,10 @@ export async function startCodeServer({ workspaceFiles = {}, trust = true, setti
       return [d, p];
     }),
   );
-  for (const [name, content] of Object.entries(workspaceFiles)) fs.writeFileSync(path.join(dirs.workspace, name), content);
+  for (const [name, content] of Object.entries(workspaceFiles)) {
+    fs.mkdirSync(path.dirname(path.join(dirs.workspace, name)), { recursive: true });
+    fs.writeFileSync(path.join(dirs.workspace, name), content);
+  }
   fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
   fs.writeFileSync(path.join(dirs['user-data'], 'User', 'settings.json'), JSON.stringify({
     ...USER_SETTINGS,

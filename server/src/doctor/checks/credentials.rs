@@ -3,9 +3,13 @@
 //! Precedence, first wins: a cloud provider flag (Bedrock, Vertex, Foundry)
 //! → `ANTHROPIC_AUTH_TOKEN` (sent as `Authorization: Bearer`) →
 //! `ANTHROPIC_API_KEY` (`x-api-key`; in `-p` mode always used, interactively
-//! only once approved in `~/.claude.json`) → `apiKeyHelper` →
-//! `CLAUDE_CODE_OAUTH_TOKEN` → the stored `/login`.
+//! only once approved in `~/.claude.json` — an unapproved key makes
+//! interactive Claude Code ask once) → `apiKeyHelper` →
+//! `CLAUDE_CODE_OAUTH_TOKEN` → the stored `/login`. Each variable's value is
+//! the one Claude Code sees: a settings file's `env` block over the shell
+//! (`settings.rs`).
 
+use super::super::fix::FixId;
 use super::super::host::{Host, Platform};
 use super::super::{Check, Status};
 use super::settings::{Origin, Sources};
@@ -135,6 +139,17 @@ impl Credentials {
 
 fn verdict(id: &str, mode: &str, winner: Option<&Credential>, creds: &Credentials) -> Check {
     let Some(w) = winner else {
+        if creds.key_approved == Some(false) {
+            // Not "no credential": Claude Code asks once whether to use it.
+            return Check::new(
+                id,
+                Status::Ok,
+                format!(
+                    "{mode} asks once whether to use ANTHROPIC_API_KEY (not approved yet); it has no other credential"
+                ),
+            )
+            .next("Answer yes to use the key, or sign in with `claude /login`.");
+        }
         return Check::new(id, Status::Fail, format!("{mode}: no credential at all"))
             .next("Sign in with `claude /login`, or set ANTHROPIC_API_KEY to a Console API key.");
     };
@@ -151,9 +166,33 @@ fn verdict(id: &str, mode: &str, winner: Option<&Credential>, creds: &Credential
                 "If you meant to use your subscription login, {} is the credential being refused: unset it (`errsig doctor --fix unset-env` shows where it is set) and retry.",
                 w.describe()
             ))
-            .fix("unset-env");
+            .fix(FixId::UnsetEnv);
     }
     Check::new(id, Status::Ok, found)
+}
+
+/// The shape of a credential variable's value, with what is wrong for
+/// that variable (a token in the key's variable, a key in a token's).
+pub fn var_shape(name: &str, value: &str) -> super::Shape {
+    let mut s = shape(value);
+    if name == "ANTHROPIC_API_KEY" && s.kind.starts_with("OAuth") {
+        s.problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());
+    }
+    if name != "ANTHROPIC_API_KEY" && s.kind.starts_with("API key") {
+        s.problems.push(format!("an API key belongs in ANTHROPIC_API_KEY, not in {name}"));
+    }
+    s
+}
+
+/// ` (its env block is applied over the shell's NAME, which is not used)`,
+/// when a settings file's value hides the shell's.
+pub fn over_shell(host: &Host, name: &str, origin: &Origin) -> String {
+    match origin {
+        Origin::Settings(_) if host.var(name).is_some() => {
+            format!(" (a settings env block is applied over the shell: the shell's {name} is not used)")
+        }
+        _ => String::new(),
+    }
 }
 
 /// The credential checks.
@@ -174,25 +213,19 @@ pub fn check(host: &Host, creds: &Credentials) -> Vec<Check> {
     }
     for c in &creds.present {
         if let Credential::Var(name, value, origin) = c {
-            let mut s = shape(value);
+            let s = var_shape(name, value);
             let id = format!("env.{name}");
-            if *name == "ANTHROPIC_API_KEY" && s.kind.starts_with("OAuth") {
-                s.problems.push("an OAuth token belongs in CLAUDE_CODE_OAUTH_TOKEN, not in ANTHROPIC_API_KEY".into());
-            }
-            if *name != "ANTHROPIC_API_KEY" && s.kind.starts_with("API key") {
-                s.problems.push(format!("an API key belongs in ANTHROPIC_API_KEY, not in {name}"));
-            }
             let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
-            let found = format!("{name} from {}: {}", origin.describe(), s.describe());
+            let found =
+                format!("{name} from {}{}: {}", origin.describe(), over_shell(host, name, origin), s.describe());
             let mut ch = Check::new(&id, status, found);
             if status == Status::Fail {
                 ch = ch
                     .next(format!("Set {name} again from the Console (no quotes, no spaces), or unset it."))
-                    .fix("unset-env");
+                    .fix(FixId::UnsetEnv);
             }
             out.push(ch);
         }
     }
-    let _ = host;
     out
 }

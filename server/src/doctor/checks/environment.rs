@@ -3,7 +3,7 @@
 
 use super::super::host::Host;
 use super::super::{Check, Status};
-use super::settings::Sources;
+use super::settings::{Origin, Sources};
 
 /// The host part of a URL, for showing (no user info, no path).
 pub fn url_host(url: &str) -> String {
@@ -15,19 +15,21 @@ pub fn url_host(url: &str) -> String {
 /// The environment checks.
 pub fn check(host: &Host, sources: &Sources) -> Vec<Check> {
     let mut out = Vec::new();
-    out.push(match sources.effective(host, "ANTHROPIC_BASE_URL") {
-        Some((url, origin)) => {
-            let h = url_host(&url);
-            let official = h == "api.anthropic.com";
-            Check::new(
-                "env.base-url",
-                if official { Status::Ok } else { Status::Warn },
-                format!("ANTHROPIC_BASE_URL from {} points at {h}", origin.describe()),
-            )
+    out.push(match super::super::facts::base_url(host, sources) {
+        Some(b) => {
+            let (h, official) = (b.host.clone(), b.official);
+            let mut found = format!("ANTHROPIC_BASE_URL from {} points at {h}", b.origin.describe());
+            for (other, o) in &b.overrides {
+                found.push_str(&format!("; it overrides {other} from {}", o.describe()));
+            }
+            Check::new("env.base-url", if official { Status::Ok } else { Status::Warn }, found)
             .next(if official {
                 "That is the API itself.".to_owned()
             } else {
-                format!("Requests go to {h}, not to Anthropic: a 403 may be that gateway's policy. Check its logs, or unset ANTHROPIC_BASE_URL to test against the API directly.")
+                match &b.origin {
+                    Origin::Settings(p) => format!("Requests go to {h}, not to Anthropic: a 403 may be that gateway's policy. Check its logs, or remove ANTHROPIC_BASE_URL from {} to test without it.", p.display()),
+                    Origin::Environment => format!("Requests go to {h}, not to Anthropic: a 403 may be that gateway's policy. Check its logs, or unset ANTHROPIC_BASE_URL to test against the API directly."),
+                }
             })
         }
         None => Check::new("env.base-url", Status::Ok, "ANTHROPIC_BASE_URL is not set: requests go to api.anthropic.com"),
@@ -80,30 +82,22 @@ pub fn check(host: &Host, sources: &Sources) -> Vec<Check> {
             ),
         ));
     }
-    for (flag, cloud, vars) in [
-        ("CLAUDE_CODE_USE_BEDROCK", "Amazon Bedrock", &["AWS_REGION", "AWS_PROFILE", "ANTHROPIC_BEDROCK_BASE_URL"][..]),
-        (
-            "CLAUDE_CODE_USE_VERTEX",
-            "Google Vertex AI",
-            &["CLOUD_ML_REGION", "ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_APPLICATION_CREDENTIALS"][..],
-        ),
-    ] {
-        if let Some((v, o)) = sources.effective(host, flag) {
-            let set: Vec<String> = vars
-                .iter()
-                .map(|n| format!("{n}={}", sources.effective(host, n).map_or("(unset)".into(), |(v, _)| v)))
-                .collect();
-            out.push(
-                Check::new(
-                    "env.cloud",
-                    Status::Ok,
-                    format!("{flag}={v} from {}: {cloud}; {}", o.describe(), set.join(", ")),
-                )
-                .next(format!(
-                    "A 403 here is {cloud}'s: check the cloud identity and model access, not the Anthropic login."
-                )),
-            );
+    if let Some(c) = super::super::facts::cloud(host, sources) {
+        let mut found = format!("{}=1: {}", c.flag, c.provider);
+        if !c.has.is_empty() {
+            found.push_str(&format!("; {}", c.has.join(", ")));
         }
+        out.push(if c.missing.is_empty() {
+            Check::new("env.cloud", Status::Ok, found).next(format!(
+                "A 403 here is {}'s: check the cloud identity and model access, not the Anthropic login.",
+                c.provider
+            ))
+        } else {
+            Check::new("env.cloud", Status::Fail, format!("{found}; missing: {}", c.missing.join("; "))).next(format!(
+                "Claude Code cannot reach {} without these: set them (in the shell or a settings env block).",
+                c.provider
+            ))
+        });
     }
     out
 }

@@ -21,8 +21,13 @@ pub struct Shape {
 impl Shape {
     /// `an API key (sk-ant-api03) of 108 characters`, and what is wrong.
     pub fn describe(&self) -> String {
-        let article = if self.kind.starts_with(['A', 'E', 'O', 'a', 'e', 'o']) { "an" } else { "a" };
-        let mut s = format!("{article} {} of {} characters", self.kind, self.len);
+        let mut s = if self.len == 0 {
+            "an empty value".to_owned()
+        } else {
+            let article =
+                if self.kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            format!("{article} {} of {} characters", self.kind, self.len)
+        };
         if !self.problems.is_empty() {
             s.push_str(&format!(" — {}", self.problems.join("; ")));
         }
@@ -37,11 +42,12 @@ pub fn shape(value: &str) -> Shape {
     if value.is_empty() {
         problems.push("it is empty".to_owned());
     }
-    if value != value.trim() {
-        problems.push("it has spaces or a newline around it".to_owned());
-    }
-    if value.contains('\n') || value.contains('\r') {
+    if value.contains('\r') {
+        problems.push("it contains a carriage return (\\r: a file saved with Windows line endings)".to_owned());
+    } else if value.contains('\n') {
         problems.push("it contains a line break".to_owned());
+    } else if value != value.trim() {
+        problems.push("it has spaces around it".to_owned());
     }
     let v = value.trim();
     if (v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')) {
@@ -68,9 +74,9 @@ pub fn shape(value: &str) -> Shape {
     } else if v.starts_with("sk-ant-") {
         "Anthropic credential of another kind"
     } else if v.is_empty() {
-        "empty"
+        "empty value"
     } else {
-        "not an Anthropic key (a gateway's own token?)"
+        "value that is not an Anthropic key (a gateway's own token?)"
     };
     Shape { kind, problems, len: value.chars().count() }
 }
@@ -84,6 +90,10 @@ mod tests {
         let key = format!("sk-ant-api03-{}AA", "x".repeat(93));
         assert_eq!(shape(&key).problems, Vec::<String>::new());
         assert!(shape(&format!("{key}\n")).problems.iter().any(|p| p.contains("line break")));
+        assert!(shape(&format!("{key}\r")).problems.iter().any(|p| p.contains("carriage return")));
+        assert_eq!(shape("").describe(), "an empty value — it is empty");
+        assert!(shape("gw-token-1234").describe().starts_with("a value that is not an Anthropic key"));
+        assert!(shape(&key).describe().starts_with("an API key (sk-ant-api03) of 108 characters"));
         assert!(shape(&format!("\"{key}\"")).problems.iter().any(|p| p.contains("quotes")));
         assert!(shape(&key[..60]).problems.iter().any(|p| p.contains("truncated")));
         assert!(shape("sk-ant-admin01-abc").problems.iter().any(|p| p.contains("cannot call")));

@@ -1,5 +1,14 @@
 //! Claude Code's settings files: managed, local, project and user
 //! `settings.json` (in that order of precedence) and `~/.claude.json`.
+//!
+//! **A settings file's `env` block wins over the shell.** Claude Code 2.x
+//! applies the merged `env` blocks over its own process environment, so a
+//! variable set in both is the settings file's value; between files, the
+//! higher-precedence file wins (managed, then `.claude/settings.local.json`,
+//! then `.claude/settings.json`, then `~/.claude/settings.json`). Observed
+//! with the real CLI (2.1.332) against the mock: with `ANTHROPIC_API_KEY`
+//! in the shell and in any of the three files, the file's key arrived
+//! (`server/tests/real_cli_precedence.rs` checks it again).
 
 use super::super::host::Host;
 use super::super::{Check, Options, Status};
@@ -67,26 +76,25 @@ fn read(scope: &'static str, path: PathBuf, project: bool) -> Option<Source> {
 /// Read the settings files that exist.
 pub fn read_all(host: &Host) -> Sources {
     let ws = &host.workspace;
+    // The first managed file that exists is the one in use.
+    let managed = host.managed_settings().into_iter().find_map(|p| read("managed", p, false));
     let candidates = [
-        ("managed", host.managed_settings(), false),
-        ("local", ws.join(".claude/settings.local.json"), true),
-        ("project", ws.join(".claude/settings.json"), true),
+        ("local", ws.join(".claude").join("settings.local.json"), true),
+        ("project", ws.join(".claude").join("settings.json"), true),
         ("user", host.claude_dir().join("settings.json"), false),
     ];
     Sources {
-        files: candidates.into_iter().filter_map(|(s, p, proj)| read(s, p, proj)).collect(),
+        files: managed.into_iter().chain(candidates.into_iter().filter_map(|(s, p, proj)| read(s, p, proj))).collect(),
         state: read("state", host.claude_state(), false),
     }
 }
 
 impl Sources {
-    /// Every value of a variable: the environment first, then the settings
-    /// files' `env` blocks by precedence.
+    /// Every value of a variable Claude Code can see, the one it uses
+    /// first: the settings files' `env` blocks by precedence, then the
+    /// process environment (see the module's note on precedence).
     pub fn var(&self, host: &Host, name: &str) -> Vec<(String, Origin)> {
         let mut out = Vec::new();
-        if let Some(v) = host.var(name) {
-            out.push((v.to_owned(), Origin::Environment));
-        }
         for f in &self.files {
             if let Some(v) =
                 f.value.as_ref().and_then(|v| v.get("env")).and_then(|e| e.get(name)).and_then(Value::as_str)
@@ -94,12 +102,20 @@ impl Sources {
                 out.push((v.to_owned(), Origin::Settings(f.path.clone())));
             }
         }
+        if let Some(v) = host.var(name) {
+            out.push((v.to_owned(), Origin::Environment));
+        }
         out
     }
 
     /// The value of a variable Claude Code will see, with where it comes from.
     pub fn effective(&self, host: &Host, name: &str) -> Option<(String, Origin)> {
         self.var(host, name).into_iter().next()
+    }
+
+    /// Whether a file is one of the workspace's.
+    pub fn is_project(&self, path: &Path) -> bool {
+        self.files.iter().any(|f| f.project && f.path == path)
     }
 
     /// A top-level setting from the highest-precedence file that has it.
@@ -123,8 +139,56 @@ fn helper_program(host: &Host, command: &str) -> Option<PathBuf> {
     host.which_all(&first.to_string_lossy()).into_iter().next()
 }
 
+/// What is known of the `apiKeyHelper`.
+#[derive(Debug, Clone)]
+pub enum HelperState {
+    /// Its program is missing or not executable.
+    Missing,
+    /// It exists; not run (no `--run-helper`).
+    NotRun(PathBuf),
+    /// It could not be started.
+    CannotRun(String),
+    /// It did not answer in time.
+    TimedOut,
+    /// It exited with this status.
+    Failed(Option<i32>),
+    /// It exited 0 and printed nothing.
+    Empty,
+    /// It printed a value of this shape.
+    Returned(super::Shape),
+}
+
+/// The `apiKeyHelper`: its command, file and state.
+#[derive(Debug, Clone)]
+pub struct Helper {
+    /// The command line.
+    pub command: String,
+    /// The settings file it is set in.
+    pub file: PathBuf,
+    /// What is known of it.
+    pub state: HelperState,
+}
+
+/// Find the `apiKeyHelper` and, with `--run-helper` only, run it once (its
+/// output is described, never kept).
+pub fn helper(host: &Host, sources: &Sources, options: &Options) -> Option<Helper> {
+    let (command, file) = sources.api_key_helper()?;
+    let state = match helper_program(host, &command) {
+        None => HelperState::Missing,
+        Some(program) if !options.run_helper => HelperState::NotRun(program),
+        Some(_) => match host.run(Path::new("sh"), &["-c", &command], HELPER_TIMEOUT) {
+            Err(e) => HelperState::CannotRun(e.to_string()),
+            Ok(r) if r.timed_out => HelperState::TimedOut,
+            Ok(r) if r.code != Some(0) => HelperState::Failed(r.code),
+            Ok(r) if r.stdout.trim().is_empty() => HelperState::Empty,
+            Ok(r) => HelperState::Returned(shape(r.stdout.trim_end_matches('\n'))),
+        },
+    };
+    Some(Helper { command, file: file.path.clone(), state })
+}
+
 /// Checks of the settings files.
-pub fn check(host: &Host, sources: &Sources, options: &Options) -> Vec<Check> {
+pub fn check(sources: &Sources, helper: Option<&Helper>) -> Vec<Check> {
     let mut out = Vec::new();
     for f in sources.files.iter().chain(&sources.state) {
         let id = format!("settings.{}", f.scope);
@@ -134,32 +198,29 @@ pub fn check(host: &Host, sources: &Sources, options: &Options) -> Vec<Check> {
             None => Check::new(&id, Status::Ok, format!("{} parses", f.path.display())),
         });
     }
-    if let Some((command, file)) = sources.api_key_helper() {
+    if let Some(h) = helper {
         let id = "settings.api-key-helper";
-        let whence = format!("apiKeyHelper in {}", file.path.display());
-        out.push(match helper_program(host, &command) {
-            None => Check::new(id, Status::Fail, format!("{whence}: its program is missing or not executable"))
+        let whence = format!("apiKeyHelper in {}", h.file.display());
+        out.push(match &h.state {
+            HelperState::Missing => Check::new(id, Status::Fail, format!("{whence}: its program is missing or not executable"))
                 .next("Fix the path in apiKeyHelper or make the script executable (chmod +x); Claude Code uses it before a /login."),
-            Some(program) if !options.run_helper => Check::new(
+            HelperState::NotRun(program) => Check::new(
                 id,
                 Status::Ok,
                 format!("{whence}: {} exists and is executable (not run)", program.display()),
             )
             .next("Run `errsig doctor --run-helper` to run it once (its output is never shown) and check what it returns."),
-            Some(_) => match host.run(Path::new("sh"), &["-c", &command], HELPER_TIMEOUT) {
-                Err(e) => Check::new(id, Status::Fail, format!("{whence}: cannot run it: {e}")),
-                Ok(r) if r.timed_out => Check::new(id, Status::Fail, format!("{whence}: no answer within {}s", HELPER_TIMEOUT.as_secs()))
-                    .next("A helper that hangs makes every request fail; make it return quickly."),
-                Ok(r) if r.code != Some(0) => {
-                    Check::new(id, Status::Fail, format!("{whence}: exited with status {}", r.code.map_or("?".into(), |c| c.to_string())))
-                        .next("Run the helper by hand and fix its error; Claude Code gets no key from it.")
-                }
-                Ok(r) => {
-                    let s = shape(r.stdout.trim_end_matches('\n'));
-                    let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
-                    Check::new(id, status, format!("{whence}: returned {}", s.describe()))
-                }
-            },
+            HelperState::CannotRun(e) => Check::new(id, Status::Fail, format!("{whence}: cannot run it: {e}")),
+            HelperState::TimedOut => Check::new(id, Status::Fail, format!("{whence}: no answer within {}s", HELPER_TIMEOUT.as_secs()))
+                .next("A helper that hangs makes every request fail; make it return quickly."),
+            HelperState::Failed(code) => Check::new(id, Status::Fail, format!("{whence}: exited with status {}", code.map_or("?".into(), |c| c.to_string())))
+                .next("Run the helper by hand and fix its error; Claude Code gets no key from it."),
+            HelperState::Empty => Check::new(id, Status::Fail, format!("{whence}: exited 0 but printed nothing"))
+                .next(format!("Claude Code gets an empty key from it. Run `{}` by hand: it must print the key on standard output (a vault or secret-manager login behind it may have expired).", h.command)),
+            HelperState::Returned(s) => {
+                let status = if s.problems.is_empty() { Status::Ok } else { Status::Fail };
+                Check::new(id, status, format!("{whence}: returned {}", s.describe()))
+            }
         });
     }
     for key in ["forceLoginMethod", "forceLoginOrgUUID"] {

@@ -1,6 +1,7 @@
 //! The stored login: `~/.claude/.credentials.json` (Linux, Windows) or the
 //! macOS Keychain item (whose secret is never read).
 
+use super::super::fix::FixId;
 use super::super::host::{Host, Platform};
 use super::super::{Check, Status};
 use serde_json::Value;
@@ -22,14 +23,8 @@ pub fn keychain_has_item(host: &Host) -> Option<bool> {
 pub fn check(host: &Host) -> Vec<Check> {
     let mut out = Vec::new();
     let file = host.claude_dir().join(".credentials.json");
-    if file.is_file() {
+    if file.is_file() || host.platform != Platform::Macos {
         out.push(credentials_file(&file));
-    } else if host.platform != Platform::Macos {
-        out.push(Check::new(
-            "stored.credentials-file",
-            Status::Ok,
-            format!("no {} (no stored /login)", file.display()),
-        ));
     }
     if host.platform == Platform::Macos {
         out.push(match keychain_has_item(host) {
@@ -42,77 +37,138 @@ pub fn check(host: &Host) -> Vec<Check> {
     out
 }
 
-fn credentials_file(file: &Path) -> Check {
-    let id = "stored.credentials-file";
-    let mut problems = Vec::new();
+/// The stored login, as far as it can be known without using it.
+#[derive(Debug, Clone, Default)]
+pub struct Login {
+    /// The file it was read from.
+    pub file: std::path::PathBuf,
+    /// Unreadable or not JSON (`file:line:column`), when so.
+    pub broken: Option<String>,
+    /// Its mode lets others read it (the mode, octal).
+    pub open_mode: Option<u32>,
+    /// It has a `claudeAiOauth` entry.
+    pub oauth: bool,
+    /// Hours since the access token expired, when it has.
+    pub expired_hours: Option<i64>,
+    /// Minutes it stays valid, when it has not expired.
+    pub valid_minutes: Option<i64>,
+    /// A refresh token is there (Claude Code renews the access token with it).
+    pub refresh: bool,
+    /// Scopes granted.
+    pub scopes: Vec<String>,
+    /// `subscriptionType` (`max`, `pro`, …); `None` for a Console login.
+    pub subscription: Option<String>,
+}
+
+impl Login {
+    /// The scopes it lacks of those Claude Code needs.
+    pub fn missing_scopes(&self) -> Vec<&'static str> {
+        if self.scopes.is_empty() {
+            return Vec::new();
+        }
+        ["user:inference", "user:profile"].into_iter().filter(|s| !self.scopes.iter().any(|x| x == s)).collect()
+    }
+}
+
+/// Read the stored login file, when there is one.
+pub fn read_login(file: &Path) -> Option<Login> {
+    if !file.is_file() {
+        return None;
+    }
+    let mut login = Login { file: file.to_path_buf(), ..Login::default() };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         if let Ok(m) = std::fs::metadata(file) {
             let mode = m.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
-                problems.push(format!("its mode is {mode:o}: others can read it (should be 600)"));
+                login.open_mode = Some(mode);
             }
         }
     }
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
-        Err(e) => return Check::new(id, Status::Fail, format!("{}: cannot read: {e}", file.display())),
+        Err(e) => {
+            login.broken = Some(format!("{}: cannot read: {e}", file.display()));
+            return Some(login);
+        }
     };
     let v: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            return Check::new(id, Status::Fail, format!("{}:{}:{}: not valid JSON", file.display(), e.line(), e.column()))
-                .next("Claude Code cannot read this login: move it aside (`errsig doctor --fix move-credentials`) and `/login` again.")
-                .fix("move-credentials");
+            login.broken = Some(format!("{}:{}:{}: not valid JSON", file.display(), e.line(), e.column()));
+            return Some(login);
         }
     };
-    let oauth = v.get("claudeAiOauth");
-    let Some(oauth) = oauth else {
-        return Check::new(id, Status::Warn, format!("{}: no claudeAiOauth entry", file.display()));
+    let Some(oauth) = v.get("claudeAiOauth") else {
+        return Some(login);
     };
+    login.oauth = true;
     let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    let expires = oauth.get("expiresAt").and_then(Value::as_i64);
-    let scopes: Vec<&str> = oauth
+    match oauth.get("expiresAt").and_then(Value::as_i64) {
+        Some(e) if e < now_ms => login.expired_hours = Some((now_ms - e) / 3_600_000),
+        Some(e) => login.valid_minutes = Some((e - now_ms) / 60_000),
+        None => {}
+    }
+    login.refresh = oauth.get("refreshToken").and_then(Value::as_str).is_some_and(|r| !r.is_empty());
+    login.scopes = oauth
         .get("scopes")
         .and_then(Value::as_array)
-        .map_or(Vec::new(), |a| a.iter().filter_map(Value::as_str).collect());
-    let sub = oauth.get("subscriptionType").and_then(Value::as_str).unwrap_or("unknown");
-    let mut found = format!("{}: subscription {sub}, scopes [{}]", file.display(), scopes.join(", "));
-    let mut status = Status::Ok;
-    match expires {
-        Some(e) if e < now_ms => {
-            let hours = (now_ms - e) / 3_600_000;
-            found.push_str(&format!(", access token expired {hours} h ago"));
-            let refresh = oauth.get("refreshToken").and_then(Value::as_str).is_some_and(|r| !r.is_empty());
-            if !refresh {
-                status = Status::Fail;
-                problems.push("expired, with no refresh token to renew it".into());
-            } else {
-                status = Status::Warn;
-                problems.push("expired (Claude Code refreshes it if the refresh token still works)".into());
-            }
-        }
-        Some(e) => {
-            let minutes = (e - now_ms) / 60_000;
-            if minutes < 120 {
-                found.push_str(&format!(", access token valid for {minutes} more minutes"));
-            } else {
-                found.push_str(&format!(", access token valid for {} more hours", minutes / 60));
-            }
-        }
-        None => problems.push("no expiry recorded".into()),
+        .map_or(Vec::new(), |a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+    login.subscription = oauth.get("subscriptionType").and_then(Value::as_str).map(str::to_owned);
+    Some(login)
+}
+
+fn credentials_file(file: &Path) -> Check {
+    let id = "stored.credentials-file";
+    let Some(login) = read_login(file) else {
+        return Check::new(id, Status::Ok, format!("no {} (no stored /login)", file.display()));
+    };
+    if let Some(b) = &login.broken {
+        return Check::new(id, Status::Fail, b.clone())
+            .next("Claude Code cannot read this login: move it aside (`errsig doctor --fix move-credentials`) and `/login` again.")
+            .fix(FixId::MoveCredentials);
     }
-    if !scopes.is_empty() && !scopes.contains(&"user:inference") {
-        problems.push("the user:inference scope is missing".into());
-        status = status.max(Status::Warn);
+    if !login.oauth {
+        return Check::new(id, Status::Warn, format!("{}: no claudeAiOauth entry", file.display()));
+    }
+    let mut problems = Vec::new();
+    if let Some(mode) = login.open_mode {
+        problems.push(format!("its mode is {mode:o}: others can read it (should be 600)"));
+    }
+    let sub = login.subscription.as_deref().unwrap_or("unknown");
+    let mut found = format!("{}: subscription {sub}, scopes [{}]", file.display(), login.scopes.join(", "));
+    let mut status = Status::Ok;
+    let mut next = None;
+    match (login.expired_hours, login.valid_minutes) {
+        (Some(h), _) => {
+            found.push_str(&format!(", access token expired {h} h ago"));
+            if login.refresh {
+                // Not a problem: Claude Code renews it on its next request.
+                next = Some("Claude Code renews an expired access token with its refresh token on the next request; only a refused refresh (a revoked login) needs `/login`.");
+            } else {
+                status = Status::Fail;
+                problems.push("expired, with no refresh token to renew it".to_owned());
+            }
+        }
+        (None, Some(m)) if m < 120 => found.push_str(&format!(", access token valid for {m} more minutes")),
+        (None, Some(m)) => found.push_str(&format!(", access token valid for {} more hours", m / 60)),
+        (None, None) => problems.push("no expiry recorded".to_owned()),
+    }
+    let missing = login.missing_scopes();
+    if !missing.is_empty() {
+        problems.push(format!("the {} scope is missing", missing.join(" and ")));
     }
     if !problems.is_empty() {
         status = status.max(Status::Warn);
         found.push_str(&format!(" — {}", problems.join("; ")));
         return Check::new(id, status, found)
             .next("Run `claude /login` again. If the old login keeps coming back, move it aside first: `errsig doctor --fix move-credentials` (a backup is kept, `--restore` undoes it).")
-            .fix("move-credentials");
+            .fix(FixId::MoveCredentials);
     }
-    Check::new(id, status, found)
+    let c = Check::new(id, status, found);
+    match next {
+        Some(n) => c.next(n),
+        None => c,
+    }
 }
