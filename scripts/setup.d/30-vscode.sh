@@ -4,7 +4,8 @@
 # Idempotent: every step runs only when what it installs is missing. Nothing is
 # fetched outside Debian's packages and the npm registry.
 #
-#   - Debian: chromium, and the -dev headers code-server's native modules need
+#   - Debian: chromium, and what code-server's native modules need to build
+#     (a C++ compiler, make, and a few -dev headers)
 #   - the extension's own dependencies: `npm ci` in editors/vscode
 #   - in a cache directory (not in git), pinned versions:
 #       Node 24 (code-server 4.139 needs it), code-server, playwright-core
@@ -25,7 +26,7 @@ need npm "install Node.js 20+ and npm (Debian: apt-get install nodejs npm)"
 
 # --- Debian packages (apt-get update at most once) -----------------------------
 missing=()
-for pkg in chromium libkrb5-dev libxkbfile-dev libsecret-1-dev; do
+for pkg in chromium g++ make libkrb5-dev libxkbfile-dev libsecret-1-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,6 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# node-gyp finds them by these names: a machine that is not Debian must bring its own.
+need c++ "a C++ compiler for code-server's native modules (Debian: apt-get install g++)"
+need make "make for code-server's native modules (Debian: apt-get install make)"
 
 # --- the extension's dependencies --------------------------------------------
 ext=editors/vscode

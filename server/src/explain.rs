@@ -19,6 +19,15 @@ pub fn producer_name(p: Producer) -> &'static str {
         Producer::Http => "HTTP response",
         Producer::Bedrock => "AWS SDK (Amazon Bedrock)",
         Producer::Vertex => "Google client (Vertex AI)",
+        Producer::Litellm => "LiteLLM",
+        Producer::Langchain => "LangChain",
+        Producer::AiSdk => "Vercel AI SDK",
+        Producer::PydanticAi => "pydantic-ai",
+        Producer::Instructor => "instructor",
+        Producer::Llm => "the llm CLI",
+        Producer::OpenaiSdk => "OpenAI SDK (on Anthropic's OpenAI-compatible endpoint)",
+        Producer::ClaudeAgentSdk => "Claude Agent SDK",
+        Producer::Boto3 => "boto3 (Amazon Bedrock)",
         Producer::Unknown => "unknown",
     }
 }
@@ -62,6 +71,18 @@ pub fn headline(rule: &Rule, ev: &Event) -> String {
         let _ = write!(s, " ({id})");
     }
     s
+}
+
+/// The pointer to the doctor, for rules whose causes lie on the machine
+/// (those with the `doctor` action): `scan`'s help, `explain`'s fix steps
+/// and the hover all end with it, because the rule can only list causes and
+/// the doctor is what tells which one applies here.
+pub const DOCTOR_POINTER: &str =
+    "`errsig doctor` checks which of these causes applies on this machine (which credential wins, settings, the stored login) and fixes it safely.";
+
+/// Whether `rule`'s causes are the doctor's to tell apart.
+pub fn doctor_applies(rule: &Rule) -> bool {
+    rule.actions.iter().any(|a| a == "doctor")
 }
 
 /// The explanation of `rule`, for `event` when there is one (`errsig
@@ -146,6 +167,9 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
             let _ = writeln!(md, "{}. {}", i + 1, reflow(f));
         }
         md.push('\n');
+        if doctor_applies(rule) {
+            let _ = writeln!(md, "{DOCTOR_POINTER}\n");
+        }
     }
     if !rule.verify.trim().is_empty() {
         let _ = writeln!(md, "## How to know it worked\n\n{}\n", reflow(&rule.verify));
@@ -217,6 +241,10 @@ pub fn hover(rule: &Rule, ev: &Event, on_this_machine: Option<&str>) -> String {
         for (i, f) in rule.fixes.iter().enumerate() {
             let n = format!("{}. ", i + 1);
             para(&mut out, &flatten(f), &n, &" ".repeat(n.len()));
+        }
+        if doctor_applies(rule) {
+            out.push('\n');
+            para(&mut out, DOCTOR_POINTER, "", "");
         }
     }
     out.push('\n');
@@ -404,6 +432,8 @@ mod tests {
         assert!(md[note..].contains("keychain"));
         assert!(note < md.find("## Likely causes").unwrap());
         assert!(md.contains("## Fix\n\n1. "));
+        let fix = &md[md.find("## Fix").unwrap()..md.find("## How to know").unwrap()];
+        assert!(fix.trim_end().ends_with(DOCTOR_POINTER), "the fix steps end with the doctor: {fix}");
         assert!(!md.contains("abcdefghijklmnop"));
         assert_eq!(
             headline(&f.rule, &f.event),

@@ -121,3 +121,159 @@ fn a_progress_bar_on_a_terminal_only() {
     assert!(!String::from_utf8_lossy(&ci.stdout).contains("files, "), "never in CI");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A directory with one Claude Code 403 in `claude.log`.
+fn dir_with_a_403(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("errsig-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("claude.log"),
+        "$ claude -p hi\nFailed to authenticate. API Error: 403 Permission denied\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// Run `cmd` on a terminal: `script` gives it a pty for all three streams;
+/// `timeout` turns a command that waits for the terminal into a failure.
+fn on_a_terminal(cmd: &str, dir: &Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut c = Command::new("timeout");
+    c.args(["20", "script", "-qec", cmd, "/dev/null"]).current_dir(dir).stdin(Stdio::null());
+    for v in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "CI"] {
+        c.env_remove(v);
+    }
+    c.env("TERM", "xterm-256color");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("timeout(1) and script(1) run");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn colour_by_default_on_a_terminal_only() {
+    let dir = dir_with_a_403("colour");
+    let cmd = format!("{} scan claude.log", env!("CARGO_BIN_EXE_errsig"));
+    let (code, tty) = on_a_terminal(&cmd, &dir, &[]);
+    assert_eq!(code, Some(1), "{tty}");
+    assert!(tty.contains("\x1b[1m\x1b[31merror"), "red, bold `error` on a terminal with --color auto: {tty:?}");
+    let (_, no_color) = on_a_terminal(&cmd, &dir, &[("NO_COLOR", "1")]);
+    assert!(no_color.contains("error[403-permission-denied]") && !no_color.contains('\x1b'), "{no_color:?}");
+    let (_, never) = on_a_terminal(&format!("{cmd} --color never"), &dir, &[]);
+    assert!(!never.contains('\x1b'), "{never:?}");
+    let piped = errsig().args(["scan", "claude.log"]).current_dir(&dir).env_remove("CLICOLOR_FORCE").output().unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(piped.contains("error[403-permission-denied]") && !piped.contains('\x1b'), "never on a pipe: {piped:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_path_on_a_terminal_scans_the_current_directory() {
+    let dir = dir_with_a_403("cwd");
+    let (code, tty) = on_a_terminal(&format!("{} scan --color never", env!("CARGO_BIN_EXE_errsig")), &dir, &[]);
+    assert_eq!(code, Some(1), "found, not waiting for the terminal: {tty:?}");
+    assert!(tty.contains(" --> claude.log:2:1"), "named as ripgrep names it, without ./: {tty:?}");
+    assert!(tty.contains("(1 file scanned)"), "{tty:?}");
+    // A pipe still reads standard input, even empty.
+    let mut child =
+        errsig().arg("scan").current_dir(&dir).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"nothing here\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no Anthropic API errors found (standard input scanned)\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn github_annotations_name_absolute_paths_relative_to_the_workspace() {
+    let dir = dir_with_a_403("github");
+    let log = dir.join("logs").join("ci.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    std::fs::copy(dir.join("claude.log"), &log).unwrap();
+    let run = |workspace: &Path, cwd: &Path| {
+        let out = errsig()
+            .args(["scan", "--format", "github"])
+            .arg(&log)
+            .env("GITHUB_WORKSPACE", workspace)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let tmp = std::env::temp_dir();
+    assert!(run(&dir, &tmp).starts_with("::error file=logs/ci.log,line=2,"), "{}", run(&dir, &tmp));
+    // Outside the workspace the path stays as given.
+    let elsewhere = run(&dir.join("logs").join("nested"), &tmp);
+    assert!(elsewhere.starts_with(&format!("::error file={},", log.display())), "{elsewhere}");
+    // Without GITHUB_WORKSPACE, the current directory stands in for it.
+    let out = errsig()
+        .args(["scan", "--format", "github"])
+        .arg(&log)
+        .env_remove("GITHUB_WORKSPACE")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("::error file=logs/ci.log,"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_are_generated_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "_errsig()"),
+        ("zsh", "#compdef errsig"),
+        ("fish", "complete -c errsig"),
+        ("elvish", "edit:completion:arg-completer[errsig]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = errsig().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {marker} in\n{script}");
+        for flag in ["fail-on", "format", "count", "quiet"] {
+            assert!(script.contains(flag), "{shell} completes {flag}");
+        }
+    }
+    // The bash script is valid bash, and completing `errsig scan --format `
+    // offers the formats.
+    let script = errsig().args(["completions", "bash"]).output().unwrap().stdout;
+    let file = std::env::temp_dir().join(format!("errsig-completion-{}.bash", std::process::id()));
+    std::fs::write(&file, script).unwrap();
+    let probe = format!(
+        "source {}; COMP_WORDS=(errsig scan --format ''); COMP_CWORD=3; _errsig errsig '' --format; echo \"${{COMPREPLY[*]}}\"",
+        file.display()
+    );
+    let out = Command::new("bash").args(["-c", &probe]).output().expect("bash runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "human json sarif github", "{out:?}");
+    std::fs::remove_file(&file).unwrap();
+    let bad = errsig().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_holds_every_subcommand_and_renders() {
+    let out = errsig().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH errsig 1"), "{page}");
+    for section in ["ERRSIG SCAN", "ERRSIG EXPLAIN", "ERRSIG DOCTOR", "ERRSIG LSP", "EXIT STATUS"] {
+        assert!(page.contains(&format!(".SH \"{section}\"")), "{section}");
+    }
+    assert!(page.contains("fail\\-on"), "scan's options are on the page");
+    assert!(!page.contains("errsig\\-scan(1)"), "no reference to pages that do not exist");
+    assert_eq!(page.matches(".ds Aq").count(), 2, "one apostrophe preamble");
+    // groff renders it without a warning, where groff is installed.
+    if let Ok(mut groff) = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        groff.stdin.take().unwrap().write_all(page.as_bytes()).unwrap();
+        let r = groff.wait_with_output().unwrap();
+        assert!(r.status.success());
+        assert_eq!(String::from_utf8_lossy(&r.stderr), "", "groff warnings");
+        assert!(String::from_utf8_lossy(&r.stdout).contains("ERRSIG SCAN"));
+    }
+}

@@ -190,6 +190,16 @@ fn a_gateway_base_url_is_named() {
 }
 
 #[test]
+fn token_times_read_as_days_for_people_and_hours_for_programs() {
+    let m = Machine::new("long-token");
+    m.login((3 * 24 + 5) * 3_600_000 + 1_800_000, true);
+    let c = m.check(&[], "stored.credentials-file");
+    assert!(c.contains("access token valid for 3 days 5 h more"), "{c}");
+    let (_, json) = m.doctor(&["--format", "json"]);
+    assert!(json.contains("access token valid for 77 more hours"), "{json}");
+}
+
+#[test]
 fn an_expired_login_is_named_and_moving_it_aside_can_be_undone() {
     let m = Machine::new("expired");
     m.login(-48 * 3_600_000, false);
@@ -197,7 +207,7 @@ fn an_expired_login_is_named_and_moving_it_aside_can_be_undone() {
     let original = std::fs::read(&file).unwrap();
     let c = m.check(&[], "stored.credentials-file");
     assert!(c.starts_with("FAIL"), "{c}");
-    assert!(c.contains("access token expired 48 h ago") && c.contains("no refresh token"), "{c}");
+    assert!(c.contains("access token expired 2 days ago") && c.contains("no refresh token"), "{c}");
     assert!(c.contains("--fix move-credentials"), "{c}");
     // Dry run: nothing moves.
     let (code, text) = m.doctor(&["--fix", "move-credentials"]);

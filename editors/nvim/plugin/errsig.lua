@@ -4,12 +4,4 @@ if vim.g.loaded_errsig then
 end
 vim.g.loaded_errsig = true
 
-vim.api.nvim_create_user_command('Errsig', function(opts)
-  require('errsig.commands').dispatch(opts.fargs)
-end, {
-  nargs = '*',
-  desc = 'errsig: doctor | explain [RULE_ID] | scan | report',
-  complete = function(arglead, cmdline)
-    return require('errsig.commands').complete(arglead, cmdline)
-  end,
-})
+require('errsig.commands').create_user_command()

@@ -18,7 +18,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   CHANGING_COMMANDS,
-  CLIENT_COMMANDS,
+  CLIENT_COMMAND_IDS,
   documentSelector,
   readSettings,
   serverSettings,
@@ -26,16 +26,7 @@ import {
 } from './config';
 import { discover, type Discovery } from './server-binary';
 
-/** One finding of the server's `errsig/scanText` request. */
-export interface TextFinding {
-  line: number;
-  startCharacter: number;
-  endLine: number;
-  endCharacter: number;
-  rule: string;
-  title: string;
-  message: string;
-}
+export type { TextFinding } from './lsp_ext';
 
 export type ClientState =
   | { kind: 'starting' }
@@ -194,7 +185,7 @@ export class ErrsigClient implements vscode.Disposable {
       traceOutputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: () => ({
-        clientCommands: [...CLIENT_COMMANDS],
+        clientCommands: [...CLIENT_COMMAND_IDS],
         // The server offers no suppress/doctor-fix actions and refuses
         // errsig.suppress / errsig.doctor.fix when this is false (it defaults
         // to true). Granting trust restarts the server (extension.ts).

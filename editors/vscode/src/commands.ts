@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { ErrsigClient } from './client';
 import { documentSelector, TERMINAL_SCHEME } from './config';
 import { settings, type TextFinding } from './client';
+import { CLIENT_COMMANDS, SCAN_TEXT } from './lsp_ext';
 import { pickFix, type TerminalTracker } from './terminal';
 
 interface RunArgs {
@@ -129,7 +130,7 @@ export function registerCommands(client: ErrsigClient, terminals: TerminalTracke
       if (n > 0) void vscode.commands.executeCommand('workbench.actions.view.problems');
       return;
     }
-    const found = await lc.sendRequest<TextFinding[]>('errsig/scanText', { text: doc.getText() });
+    const found = await lc.sendRequest<TextFinding[]>(SCAN_TEXT, { text: doc.getText() });
     scanResults.set(
       doc.uri,
       found.map((f) => {
@@ -151,9 +152,11 @@ export function registerCommands(client: ErrsigClient, terminals: TerminalTracke
   return [
     scanResults,
     vscode.workspace.onDidCloseTextDocument((d) => scanResults.delete(d.uri)),
-    vscode.commands.registerCommand('errsig.runInTerminal', runInTerminal),
-    vscode.commands.registerCommand('errsig.openReport', openReport),
-    vscode.commands.registerCommand('errsig.doctor', doctor),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.runInTerminal, runInTerminal),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.openReport, openReport),
+    // Not `errsig.doctor`: that id is the server's (the language client
+    // registers it), which shows the doctor's report as a document.
+    vscode.commands.registerCommand('errsig.doctorInTerminal', doctor),
     vscode.commands.registerCommand('errsig.explainRule', (rule?: unknown) =>
       explainRule(rule).catch((e) => vscode.window.showErrorMessage(`errsig: ${e instanceof Error ? e.message : String(e)}`)),
     ),

@@ -10,6 +10,7 @@
  *
  * No `vscode` import: unit-tested under `node --test`.
  */
+import { CLIENT_COMMANDS, SERVER_CHANGING } from './lsp_ext';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -98,8 +99,8 @@ export function documentSelector(plainText: boolean): { scheme: string; language
 
 export const TERMINAL_SCHEME = 'errsig-terminal';
 
-/** Client-side command ids advertised in `initializationOptions.clientCommands`. */
-export const CLIENT_COMMANDS = ['errsig.runInTerminal', 'errsig.openReport'] as const;
+/** Client-side command ids this extension implements (`initializationOptions.clientCommands`). */
+export const CLIENT_COMMAND_IDS: readonly string[] = Object.values(CLIENT_COMMANDS);
 
 /** Commands (client- or server-side) that change something: disabled in untrusted workspaces. */
-export const CHANGING_COMMANDS: readonly string[] = ['errsig.runInTerminal', 'errsig.suppress', 'errsig.doctor'];
+export const CHANGING_COMMANDS: readonly string[] = [CLIENT_COMMANDS.runInTerminal, ...SERVER_CHANGING];

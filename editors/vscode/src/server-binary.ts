@@ -166,7 +166,7 @@ const LABEL: Record<Source, string> = {
 export function notFoundMessage(attempts: Attempt[], trusted: boolean): string {
   const tried = attempts.map((a) => `${LABEL[a.source]} (${a.path}): ${a.problem}`).join('; ');
   const fix = trusted
-    ? 'Install errsig (from the errsig repository: `cargo install --path server`) so that `errsig --version` works on PATH, or set "errsig.server.path" to the binary.'
+    ? 'Install errsig so that `errsig --version` works on PATH (`cargo install --locked --path server` in a checkout of the errsig repository, or a release archive; or install the .vsix for your platform, which bundles it), or set "errsig.server.path" to the binary.'
     : 'This workspace is not trusted, so only a server bundled with the extension may run and this build has none. Trust the workspace to use "errsig.server.path" or errsig on PATH, or install a .vsix that bundles the server.';
   return `errsig: no working language server found. ${fix} Tried: ${tried}.`;
 }

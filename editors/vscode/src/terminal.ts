@@ -23,6 +23,7 @@
 import * as vscode from 'vscode';
 import { DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification } from 'vscode-languageclient/node';
 import { type ErrsigClient, settings, type TextFinding } from './client';
+import { SCAN_TEXT } from './lsp_ext';
 import { TERMINAL_SCHEME } from './config';
 import { displayText, notificationText, Transcript, uriName } from './transcript';
 
@@ -281,7 +282,7 @@ export class TerminalTracker
     let found = this.linkCache.get(line);
     if (!found) {
       try {
-        found = await client.sendRequest<TextFinding[]>('errsig/scanText', { text: line }, token);
+        found = await client.sendRequest<TextFinding[]>(SCAN_TEXT, { text: line }, token);
       } catch {
         return [];
       }

@@ -70,9 +70,38 @@ fn explain_text(args: &ExplainArgs) -> Result<String> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
     let columns = args.columns.or(config.columns).or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(1 << 20)]));
     let found = errsig::scan_bytes(Arc::new(catalog), columns, &bytes);
-    let hit = found
-        .iter()
-        .find(|f| (f.event.start.line + 1..=f.event.end.line + 1).contains(&line))
-        .with_context(|| format!("no finding on {file}:{line}"))?;
+    let Some(hit) = found.iter().find(|f| (f.event.start.line + 1..=f.event.end.line + 1).contains(&line)) else {
+        bail!("{}", no_finding(file, line, found.iter().map(|f| f.event.start.line + 1)));
+    };
     Ok(markdown(&hit.rule, Some(&hit.event)))
+}
+
+/// Why FILE:LINE has no explanation, naming the nearest finding's first line
+/// (a line number off by a few is the usual slip: the log was edited, or the
+/// error spans several lines), or saying the file has none.
+fn no_finding(file: &str, line: u32, starts: impl Iterator<Item = u32>) -> String {
+    match starts.min_by_key(|&l| (l.abs_diff(line), l)) {
+        Some(near) => {
+            format!("no finding on {file}:{line}; the nearest starts on line {near}: `errsig explain {file}:{near}`")
+        }
+        None => format!("no finding in {file} (`errsig scan {file}` finds none either)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_finding;
+
+    #[test]
+    fn the_nearest_finding_is_named() {
+        assert_eq!(
+            no_finding("ci.log", 7, [1, 12, 40].into_iter()),
+            "no finding on ci.log:7; the nearest starts on line 12: `errsig explain ci.log:12`"
+        );
+        assert!(no_finding("ci.log", 6, [2, 10].into_iter()).contains("line 2:"), "a tie goes to the earlier");
+        assert_eq!(
+            no_finding("ci.log", 3, std::iter::empty()),
+            "no finding in ci.log (`errsig scan ci.log` finds none either)"
+        );
+    }
 }

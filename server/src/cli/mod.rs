@@ -6,7 +6,8 @@ mod explain;
 mod report;
 mod scan;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Exit statuses: the contract for CI.
@@ -44,6 +45,20 @@ enum Command {
     Lsp(LspArgs),
     /// Check which cause applies on this machine (credentials, settings, tools, CI) and fix it safely.
     Doctor(doctor::Args),
+    /// Print the completion script for SHELL (bash, zsh, fish, elvish, powershell) on standard output.
+    #[command(after_help = "bash:  errsig completions bash > ~/.local/share/bash-completion/completions/errsig\n\
+                            zsh:   errsig completions zsh > ~/.zfunc/_errsig   (with fpath+=~/.zfunc)\n\
+                            fish:  errsig completions fish > ~/.config/fish/completions/errsig.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page, errsig(1), as roff on standard output (`errsig man | man -l -`).
+    Man,
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 #[derive(clap::Args)]
@@ -69,6 +84,94 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::explain(args),
         Command::Lsp(_) => crate::lsp::run(),
         Command::Doctor(args) => doctor::run(args),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man => man(),
     };
     ExitCode::from(code)
+}
+
+/// `errsig completions SHELL`: generated from the same clap definition as
+/// the parser, so the scripts cannot drift from the flags.
+fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "errsig", &mut out);
+    write_stdout(&out)
+}
+
+/// `errsig man`: errsig(1), with a section per subcommand (its synopsis,
+/// description and options) so that `man errsig` holds the whole contract,
+/// as ripgrep's single page does.
+fn man() -> u8 {
+    match man_page() {
+        Ok(page) => write_stdout(page.as_bytes()),
+        Err(e) => {
+            eprintln!("errsig: cannot render the manual page: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+fn man_page() -> std::io::Result<String> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = clap_mangen::Man::new(cmd.clone());
+    let mut out = Vec::new();
+    page.render_title(&mut out)?;
+    page.render_name_section(&mut out)?;
+    page.render_synopsis_section(&mut out)?;
+    page.render_description_section(&mut out)?;
+    let mut list = Vec::new();
+    page.render_subcommands_section(&mut list)?;
+    let mut list = String::from_utf8_lossy(&list).into_owned();
+    for sub in cmd.get_subcommands() {
+        // The subcommands are sections of this page, not pages of their own.
+        list = list.replace(&format!("errsig\\-{}(1)", sub.get_name()), &format!("\\fBerrsig {}\\fR", sub.get_name()));
+    }
+    out.extend_from_slice(list.as_bytes());
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("errsig {}", sub.get_name());
+        let sub_page = clap_mangen::Man::new(sub.clone().name(name.clone()).bin_name(name.clone()));
+        let mut section = Vec::new();
+        sub_page.render_synopsis_section(&mut section)?;
+        sub_page.render_description_section(&mut section)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            sub_page.render_options_section(&mut section)?;
+        }
+        if sub.get_after_help().is_some() {
+            sub_page.render_extra_section(&mut section)?;
+        }
+        // clap_mangen renders a page per command; on one page a
+        // subcommand's sections become subsections under its name.
+        let text = String::from_utf8_lossy(&section)
+            .replacen(".SH SYNOPSIS", &format!(".SH \"{}\"\n.SS Synopsis", name.to_uppercase()), 1)
+            .replace(".SH DESCRIPTION", ".SS Description")
+            .replace(".SH OPTIONS", ".SS Options")
+            .replace(".SH EXTRA", ".SS Examples");
+        out.extend_from_slice(text.as_bytes());
+    }
+    let mut notes = Vec::new();
+    page.render_extra_section(&mut notes)?;
+    out.extend_from_slice(String::from_utf8_lossy(&notes).replace(".SH EXTRA", ".SH \"EXIT STATUS\"").as_bytes());
+    page.render_version_section(&mut out)?;
+    // Every render starts with roff's apostrophe preamble: keep the first.
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let preamble = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    Ok(match text.split_once(preamble) {
+        Some((head, rest)) => format!("{head}{preamble}{}", rest.replace(preamble, "")),
+        None => text,
+    })
+}
+
+/// Write generated text to standard output; a closed pipe (`| head`) is not
+/// an error.
+fn write_stdout(bytes: &[u8]) -> u8 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => exit::CLEAN,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::CLEAN,
+        Err(e) => {
+            eprintln!("errsig: cannot write output: {e}");
+            exit::ERROR
+        }
+    }
 }

@@ -21,13 +21,21 @@ const PROGRESS_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Files or directories to scan; `-` or nothing for standard input.
-    /// Directories are walked honouring `.gitignore`; files named here are
-    /// always scanned.
+    /// Files or directories to scan; `-` for standard input. With no path,
+    /// standard input when it is a pipe or a file, else the current
+    /// directory. Directories are walked honouring `.gitignore`; files named
+    /// here are always scanned.
     paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Print nothing on standard output: the exit status says whether
+    /// anything was found (errors still go to standard error).
+    #[arg(short, long, conflicts_with_all = ["format", "count"])]
+    quiet: bool,
+    /// Print only `PATH:N`, the number of findings of each file that has any.
+    #[arg(short, long, conflicts_with = "format")]
+    count: bool,
     /// More rules (TOML), extending or overriding the built-in catalog.
     #[arg(long, value_name = "FILE")]
     rules: Vec<PathBuf>,
@@ -86,6 +94,9 @@ struct Run {
     failing: bool,
     progress: Option<ProgressBar>,
     tee: Option<io::Stdout>,
+    /// No path was given and the current directory is scanned: its files are
+    /// named `ci.log`, not `./ci.log`, as ripgrep names them.
+    implicit_cwd: bool,
 }
 
 /// The first `.errsig.toml` in `dir` or one of its parents.
@@ -121,20 +132,40 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let catalog = Arc::new(catalog);
-    let targets = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
+    // No path: standard input when something is piped in (or --tee asks for
+    // it), else the current directory, as ripgrep does, rather than waiting
+    // silently for a terminal's input.
+    let implicit_cwd = args.paths.is_empty() && !args.tee && io::stdin().is_terminal();
+    let targets = match () {
+        _ if implicit_cwd => vec![PathBuf::from(".")],
+        _ if args.paths.is_empty() => vec![PathBuf::from("-")],
+        _ => args.paths.clone(),
+    };
     let reads_stdin = targets.iter().any(|t| t.as_os_str() == "-");
     if args.tee && !reads_stdin {
         eprintln!("errsig: --tee copies standard input: scan `-`");
         return exit::ERROR;
     }
     let out: Box<dyn Write> = if args.tee { Box::new(io::stderr()) } else { Box::new(io::stdout()) };
+    // `auto` is decided here, on the real stream: the reporter writes to a
+    // `Box<dyn Write>`, which cannot say whether it is a terminal, and
+    // anstream would then never colour. `AutoStream::choice` also honours
+    // NO_COLOR, CLICOLOR, CLICOLOR_FORCE and TERM=dumb.
     let color = match args.color {
-        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Auto if args.tee => anstream::AutoStream::choice(&io::stderr()),
+        ColorWhen::Auto => anstream::AutoStream::choice(&io::stdout()),
         ColorWhen::Always => anstream::ColorChoice::Always,
         ColorWhen::Never => anstream::ColorChoice::Never,
     };
+    let reporter: Box<dyn Reporter> = if args.quiet {
+        Box::new(report::Quiet)
+    } else if args.count {
+        Box::new(report::Count::new(out))
+    } else {
+        report::reporter(args.format, out, catalog.clone(), color)
+    };
     let mut run = Run {
-        reporter: report::reporter(args.format, out, catalog.clone(), color),
+        reporter,
         catalog,
         columns: args.columns.or(config.columns),
         config,
@@ -142,8 +173,9 @@ pub fn run(args: Args) -> u8 {
         stats: Stats::default(),
         fail_on: args.fail_on.threshold(),
         failing: false,
-        progress: progress_bar(&targets),
+        progress: if args.quiet { None } else { progress_bar(&targets) },
         tee: args.tee.then(io::stdout),
+        implicit_cwd,
     };
     let mut failed = false;
     for target in &targets {
@@ -240,7 +272,11 @@ impl Run {
     }
 
     fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
-        let name = path.map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string());
+        let shown = match path {
+            Some(p) if self.implicit_cwd => p.strip_prefix(".").unwrap_or(p),
+            p => p.unwrap_or(Path::new("")),
+        };
+        let name = if path.is_some() { shown.display().to_string() } else { "<stdin>".to_owned() };
         let relative = path.map(|p| relative_to(self.root.as_deref(), p));
         let mut buf = vec![0u8; CHUNK];
         let mut engine: Option<Engine> = None;
@@ -273,7 +309,15 @@ impl Run {
         }
         let found = engine.map(Engine::finish).unwrap_or_default();
         self.emit(&name, relative.as_deref(), found)?;
-        self.stats.files += 1;
+        if path.is_some() {
+            self.stats.files += 1;
+        } else {
+            self.stats.stdin = true;
+        }
+        match self.reporter.file_done(&name) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            r => r?,
+        }
         if let Some(p) = &self.progress {
             if p.length().is_none() {
                 p.inc(1);

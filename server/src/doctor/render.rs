@@ -5,7 +5,45 @@
 use super::cause::{Cause, Remedy};
 use super::{Report, Status};
 use errsig::scan::redact::redact;
+use std::borrow::Cow;
 use std::fmt::Write;
+use std::sync::LazyLock;
+
+/// A span of hours as people read it: `3 h`, `2 days 5 h`, `260 years 51
+/// days` (a token valid for 2278825 hours is one that never expires in
+/// practice, and should read so).
+pub fn hours(h: u64) -> String {
+    const DAY: u64 = 24;
+    const YEAR: u64 = 365 * DAY;
+    let plural = |n: u64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match h {
+        h if h < 2 * DAY => format!("{h} h"),
+        h if h < YEAR => match h % DAY {
+            0 => plural(h / DAY, "day"),
+            r => format!("{} {r} h", plural(h / DAY, "day")),
+        },
+        h => match (h % YEAR) / DAY {
+            0 => plural(h / YEAR, "year"),
+            d => format!("{} {}", plural(h / YEAR, "year"), plural(d, "day")),
+        },
+    }
+}
+
+/// The checks state token times in hours (`valid for 2278825 more hours`,
+/// `expired 50 h ago`), which is right for programs (the JSON report keeps
+/// them); the reports for people read them as days and years.
+fn for_people(found: &str) -> Cow<'_, str> {
+    static HOURS: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"valid for (\d+) more hours|expired (\d+) h ago").expect("a valid regex"));
+    HOURS.replace_all(found, |c: &regex::Captures<'_>| {
+        let n = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u64>().ok());
+        match (n(1), n(2)) {
+            (Some(h), _) => format!("valid for {} more", hours(h)),
+            (_, Some(h)) => format!("expired {} ago", hours(h)),
+            _ => c[0].to_owned(),
+        }
+    })
+}
 
 fn mark(s: Status) -> &'static str {
     match s {
@@ -84,7 +122,7 @@ pub fn human(r: &Report) -> String {
             let _ = writeln!(s, "        fix:  errsig doctor --fix {f}   (dry run; add --yes to apply)");
         }
     }
-    redact(&s).into_owned()
+    redact(&for_people(&s)).into_owned()
 }
 
 /// For programs.
@@ -130,5 +168,26 @@ pub fn markdown(r: &Report) -> String {
         );
     }
     s.push_str("\nNo secret is included: credentials are described by kind and length only.\n");
-    redact(&s).into_owned()
+    redact(&for_people(&s)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{for_people, hours};
+
+    #[test]
+    fn token_times_read_as_days_and_years() {
+        assert_eq!(hours(5), "5 h");
+        assert_eq!(hours(47), "47 h");
+        assert_eq!(hours(48), "2 days");
+        assert_eq!(hours(24 * 3 + 5), "3 days 5 h");
+        assert_eq!(hours(2278825), "260 years 51 days");
+        assert_eq!(hours(365 * 24), "1 year");
+        assert_eq!(
+            for_people("~/.claude/.credentials.json: subscription max, access token valid for 2278825 more hours"),
+            "~/.claude/.credentials.json: subscription max, access token valid for 260 years 51 days more"
+        );
+        assert_eq!(for_people("access token expired 50 h ago"), "access token expired 2 days 2 h ago");
+        assert_eq!(for_people("valid for 30 more minutes"), "valid for 30 more minutes");
+    }
 }

@@ -16,7 +16,7 @@
 //! error_type = ["permission_error"]
 //! message = '(?i)^permission denied'
 //! platform = ["anthropic"]    # anthropic | bedrock | vertex | gateway
-//! producer = ["claude-code"]  # claude-code | python-sdk | ts-sdk | http | bedrock | vertex | unknown
+//! producer = ["claude-code"]  # any of `Producer::ALL` (claude-code, python-sdk, litellm, …)
 //! [[rule.causes]]
 //! text = "…"
 //! confidence = "documented"   # documented | reported | inferred
@@ -55,8 +55,6 @@ pub const ACTIONS: &[&str] = &[
     "report",
     "suppress",
 ];
-
-const PRODUCERS: &[&str] = &["claude-code", "python-sdk", "ts-sdk", "http", "bedrock", "vertex", "unknown"];
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -261,10 +259,14 @@ pub fn build(file: &str, text: &str, defs: Vec<RuleDef>) -> Result<Vec<Rule>, Ru
             }
         }
         for p in &d.matcher.producer {
-            if !PRODUCERS.contains(&p.get_ref().as_str()) {
+            if crate::scan::Producer::from_name(p.get_ref()).is_none() {
                 return Err(err(
                     Some(p.span()),
-                    format!("unknown producer `{}`, expected one of {}", p.get_ref(), PRODUCERS.join(", ")),
+                    format!(
+                        "unknown producer `{}`, expected one of {}",
+                        p.get_ref(),
+                        crate::scan::Producer::ALL.map(crate::scan::Producer::as_str).join(", ")
+                    ),
                 ));
             }
         }

@@ -8,44 +8,9 @@
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
-use serde::Serialize;
 use std::sync::LazyLock;
 
-/// Who printed an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Producer {
-    /// The Claude Code CLI (print mode, TUI, JSON output, debug log).
-    ClaudeCode,
-    /// The Python SDK (`anthropic`).
-    PythonSdk,
-    /// The TypeScript SDK (`@anthropic-ai/sdk`).
-    TsSdk,
-    /// A raw HTTP response (curl `-i`/`-v`, proxies, dumps).
-    Http,
-    /// An AWS SDK printing a Bedrock error.
-    Bedrock,
-    /// A Google client printing a Vertex AI error.
-    Vertex,
-    /// Anything else: a bare error body in a log.
-    #[default]
-    Unknown,
-}
-
-impl Producer {
-    /// The name used in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Producer::ClaudeCode => "claude-code",
-            Producer::PythonSdk => "python-sdk",
-            Producer::TsSdk => "ts-sdk",
-            Producer::Http => "http",
-            Producer::Bedrock => "bedrock",
-            Producer::Vertex => "vertex",
-            Producer::Unknown => "unknown",
-        }
-    }
-}
+pub use super::vocab::Producer;
 
 /// How the body after an anchor is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +52,8 @@ pub struct Anchor {
     /// Printed as the repr of an exception (`SomeError('…')`): the body is
     /// inside a string literal quoted with this character.
     pub repr: Option<char>,
+    /// The fixed text (`rules/texts.toml`) it is, if it is one.
+    pub fixed: Option<&'static super::texts::Text>,
 }
 
 impl Anchor {
@@ -109,6 +76,7 @@ impl Anchor {
             hints: Vec::new(),
             platform: None,
             repr: None,
+            fixed: None,
         }
     }
 }
@@ -116,7 +84,12 @@ impl Anchor {
 /// Words one of which every recognised printing contains. Lines without any
 /// skip the regexes entirely: this keeps the scanner near memory speed.
 static PREFILTER: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(KEYWORDS).expect("prefilter patterns are valid"));
+    LazyLock::new(|| AhoCorasick::new(&*WORDS).expect("prefilter patterns are valid"));
+
+/// The structural keywords and every fixed text of the catalog
+/// (`rules/texts.toml`): what a line must contain to be looked at.
+static WORDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| KEYWORDS.iter().copied().chain(super::texts::literals()).collect());
 
 const KEYWORDS: &[&str] = &[
     "API Error",
@@ -124,12 +97,6 @@ const KEYWORDS: &[&str] = &[
     "HTTP/",
     "rror: ",
     "rror (",
-    "Invalid API key",
-    "Credit balance is too low",
-    "issue with the selected model",
-    "has disabled Claude subscription",
-    "belongs to a disabled organization",
-    "Request too large",
     "AccessDenied",
     "PermissionDenied",
     "<title>",
@@ -157,14 +124,14 @@ pub fn may_match_raw(line: &[u8]) -> bool {
 /// (a line that is only `{`, `[` or `[{`).
 pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
     if let Some(first) = lines.split(|&b| b == b'\n').next() {
-        if super::event::opens_body_raw(first) {
+        if opens_body_raw(first) {
             return Some(0);
         }
     }
     let esc = memchr::memchr2(0x1b, 0x08, lines);
     let word = HOT.find(lines).map(|(at, pattern)| {
         // Openers are matched with the newline before them.
-        if pattern >= KEYWORDS.len() + MARKS.len() && lines[at] == b'\n' {
+        if pattern >= WORDS.len() + MARKS.len() && lines[at] == b'\n' {
             at + 1
         } else {
             at
@@ -175,6 +142,19 @@ pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
         (a, b) => a.or(b)?,
     };
     Some(memchr::memrchr(b'\n', &lines[..at]).map_or(0, |i| i + 1))
+}
+
+/// Whether a line opens a pretty-printed body on its own (`{`, `[`, `[{`).
+pub fn opens_body(text: &str) -> bool {
+    opens_body_raw(text.as_bytes())
+}
+
+/// [`opens_body`] on a raw physical line: exactly `{`, `[` or `[{` after
+/// spaces or tabs (the whole-line patterns the hot path searches for).
+pub fn opens_body_raw(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
+    matches!(&line[start..], b"{" | b"[" | b"[{")
 }
 
 /// TUI marks: the rows after them may be Claude Code's own wrap.
@@ -211,7 +191,7 @@ impl Hot {
 }
 
 static HOT: LazyLock<Hot> = LazyLock::new(|| {
-    let mut pats: Vec<Vec<u8>> = KEYWORDS.iter().chain(MARKS).map(|k| k.as_bytes().to_vec()).collect();
+    let mut pats: Vec<Vec<u8>> = WORDS.iter().chain(MARKS).map(|k| k.as_bytes().to_vec()).collect();
     pats.extend(OPENERS.iter().cloned());
     match aho_corasick::packed::Config::new().builder().extend(&pats).build() {
         Some(s) => Hot::Packed(s),
@@ -231,10 +211,6 @@ re!(
 );
 re!(LEAD_HINTS, r"(?:^|[●⏺⎿✻✗×⚠]\s*|\s\s|^\s*)(?P<hints>[^●⏺⎿·]*?(?: · [^·]+?)*) · $");
 re!(FAILED_AUTH, r"Failed to authenticate\. $");
-re!(
-    CC_TEXT,
-    r"(?P<key>Invalid API key) · (?:Fix external API key|Please run /login)|(?P<credit>Credit balance is too low)|(?P<model>There's an issue with the selected model \([^)]*\))|(?P<oauth>Your organization has disabled Claude subscription access for Claude Code)|(?P<disabled>Your ANTHROPIC_API_KEY belongs to a disabled organization)|(?P<large>Request too large \(max \d+ ?[MGK]B\))"
-);
 re!(
     PY,
     r"(?P<mod>\b(?:[A-Za-z_]\w*\.)+)?(?P<cls>\b[A-Z]\w*)?(?P<repr>\(['\x22])?(?:: )?\bError code: (?P<s>[1-5]\d\d)(?: - |$|['\x22]\))"
@@ -277,26 +253,18 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
-    for c in CC_TEXT.captures_iter(text) {
-        let m = c.get(0).expect("group 0");
-        // Claude Code shows no status with these texts: it is inferred from
-        // the text, which names the error exactly.
-        let status = if c.name("key").is_some() {
-            401
-        } else if c.name("credit").is_some() || c.name("disabled").is_some() {
-            400
-        } else if c.name("model").is_some() {
-            404
-        } else if c.name("oauth").is_some() {
-            403
-        } else {
-            413
-        };
-        // The message is Claude Code's whole sentence, up to its hints.
-        let mut a = Anchor::new(m.start(), m.start(), Some(status), Producer::ClaudeCode);
+    for f in super::texts::find(text) {
+        // A fixed text names the error exactly; the status follows from it.
+        let mut a = Anchor::new(f.start, f.end, Some(f.text.status), f.text.producer());
+        a.kind = BodyKind::None;
         a.inferred = true;
         a.strong = true;
+        a.fixed = Some(f.text);
+        a.message = Some(text[f.start..f.message_end].trim_end().to_owned());
         leading_hints(text, &mut a);
+        a.hints.extend(
+            text[f.message_end..f.end].split(" · ").map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned),
+        );
         found.push(a);
     }
     for c in PY.captures_iter(text) {

@@ -227,6 +227,7 @@ impl Parser<'_> {
             b'{' => self.object(),
             b'[' => self.array(),
             b'"' | b'\'' => self.string().map(Value::String),
+            0xE2 if self.typographic_open() => self.typographic().map(Value::String),
             b'b' if matches!(self.s.get(self.i + 1), Some(b'\'' | b'"')) => {
                 self.i += 1;
                 self.string().map(Value::String)
@@ -256,6 +257,7 @@ impl Parser<'_> {
             }
             let key = match self.peek()? {
                 b'"' | b'\'' => self.string()?,
+                0xE2 if self.typographic_open() => self.typographic()?,
                 _ => self.ident()?,
             };
             self.ws();
@@ -304,13 +306,48 @@ impl Parser<'_> {
     }
 
     fn word(&mut self) -> Option<Value> {
+        let start = self.i;
         let w = self.ident()?;
         Some(match w.as_str() {
             "true" | "True" => Value::Bool(true),
             "false" | "False" => Value::Bool(false),
             "null" | "None" | "undefined" => Value::Null,
-            _ => return None,
+            // A dict printed without quotes (`{type: error, message: invalid
+            // x-api-key}`, as a log formatter or a person wrote it): a bare
+            // run of words is a string when a `,`, `}` or `]` ends it.
+            _ => {
+                let run = self.s[start..]
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b" _-.:/@".contains(&b)))
+                    .unwrap_or(self.s.len() - start);
+                if !matches!(self.s.get(start + run), Some(b',' | b'}' | b']')) {
+                    return None;
+                }
+                self.i = start + run;
+                Value::String(String::from_utf8_lossy(&self.s[start..start + run]).trim().to_owned())
+            }
         })
+    }
+
+    /// Whether a typographic opening quote (`“` or `‘`) starts here: text
+    /// pasted through a word processor or a chat.
+    fn typographic_open(&self) -> bool {
+        matches!(self.s.get(self.i..self.i + 3), Some([0xE2, 0x80, 0x9C | 0x98]))
+    }
+
+    /// A string in typographic quotes, closed by `”`/`’` (or the opening one).
+    fn typographic(&mut self) -> Option<String> {
+        self.i += 3;
+        let start = self.i;
+        while self.i + 3 <= self.s.len() {
+            if matches!(&self.s[self.i..self.i + 3], [0xE2, 0x80, 0x9D | 0x99 | 0x9C | 0x98]) {
+                let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+                self.i += 3;
+                return Some(text);
+            }
+            self.i += 1;
+        }
+        None
     }
 
     fn number(&mut self) -> Option<Value> {

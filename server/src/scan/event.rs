@@ -6,77 +6,11 @@ use super::attribution::{self, Signal};
 use super::candidate::{Body, Complete};
 use super::envelope::{self, Shape};
 use super::redact::redact;
-use super::text::{Loc, Logical, Pos};
+use super::text::{Loc, Logical};
+use super::vocab::{Event, Platform};
 use regex::Regex;
-use serde::Serialize;
 use serde_json::Value;
 use std::sync::LazyLock;
-
-/// Who refused the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    /// The Anthropic API or its edge.
-    #[default]
-    Anthropic,
-    /// Amazon Bedrock.
-    Bedrock,
-    /// Google Vertex AI.
-    Vertex,
-    /// A gateway, proxy or CDN in front of the API (HTML pages, bare text).
-    Gateway,
-}
-
-impl Platform {
-    /// The name used in every output format and in rule files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Anthropic => "anthropic",
-            Platform::Bedrock => "bedrock",
-            Platform::Vertex => "vertex",
-            Platform::Gateway => "gateway",
-        }
-    }
-}
-
-/// A nearby line kept because a rule may use it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ContextLine {
-    /// 0-based line number.
-    pub line: u32,
-    /// The line's normalised text, secrets redacted.
-    pub text: String,
-}
-
-/// One printing of an API error. Every string is redacted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Event {
-    /// Where the printing starts: its first token.
-    pub start: Pos,
-    /// Where it ends (exclusive).
-    pub end: Pos,
-    /// HTTP status.
-    pub status: Option<u16>,
-    /// Whether `status` was inferred (from a fixed Claude Code text or the
-    /// error type) rather than shown.
-    pub status_inferred: bool,
-    /// The error type as shown (`permission_error`, `forbidden`, …).
-    pub error_type: Option<String>,
-    /// The message as shown.
-    pub message: Option<String>,
-    /// The request id, when shown.
-    pub request_id: Option<String>,
-    /// Who printed it.
-    pub producer: Producer,
-    /// Who refused the request.
-    pub platform: Platform,
-    /// Hints printed with it (` · Please run /login`).
-    pub hints: Vec<String>,
-    /// The printing's normalised text.
-    pub text: String,
-    /// Nearby lines the rules may use.
-    pub context: Vec<ContextLine>,
-}
 
 /// Record-level fields of a JSON log record (Claude Code's stream-json).
 #[derive(Debug, Clone, Default)]
@@ -131,6 +65,12 @@ static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("advice pattern")
 });
+/// How an Anthropic error envelope begins, in JSON or a Python repr, with
+/// straight or typographic quotes.
+static ENVELOPE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\{\s*["'“‘]?(?:type["'”’]?\s*:\s*["'“‘]?error["'”’]?\s*,|error["'”’]?\s*:\s*\{)"#)
+        .expect("envelope opening pattern")
+});
 static REPEATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^Repeated \d{3} (?P<what>.+?) errors\b").expect("repeated pattern"));
 static DUMP_ID: LazyLock<Regex> = LazyLock::new(|| {
@@ -150,6 +90,9 @@ pub fn dumped_request_id(text: &str) -> Option<String> {
 pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     let a = &done.anchor;
     let own = &done.text.text[a.start.min(done.end)..done.end];
+    // The lines it was printed on, from their start: a wrapper that names
+    // itself before the error (`litellm.…Error: …`, `AssistantMessage(…`).
+    let signed = super::producers::signed(&done.text.text[..done.end]);
     let mut ev = Event {
         start: done.text.pos(done.text.loc(a.start)),
         end: done.text.pos(done.text.loc(done.end)),
@@ -158,7 +101,7 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         error_type: None,
         message: a.message.clone(),
         request_id: None,
-        producer: a.producer,
+        producer: signed.unwrap_or(a.producer),
         platform: a.platform.unwrap_or_default(),
         hints: a.hints.iter().chain(&done.hints).map(|h| redact(h).into_owned()).collect(),
         text: redact(own).into_owned(),
@@ -280,25 +223,12 @@ fn text_signal(done: &Complete) -> Option<Signal> {
     found
 }
 
-/// Whether a line opens a pretty-printed body on its own (`{`, `[`, `[{`).
-pub fn opens_body(text: &str) -> bool {
-    opens_body_raw(text.as_bytes())
-}
-
-/// [`opens_body`] on a raw physical line: exactly `{`, `[` or `[{` after
-/// spaces or tabs (the whole-line patterns the hot path searches for).
-pub fn opens_body_raw(line: &[u8]) -> bool {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let start = line.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(line.len());
-    matches!(&line[start..], b"{" | b"[" | b"[{")
-}
-
 /// Where a bare error body starts on a line with no anchor, if anywhere.
 pub fn bare_body_start(text: &str) -> Option<usize> {
     let t = text.trim_start();
     let lead = text.len() - t.len();
     // A line that opens a pretty-printed body (`{`), or holds a whole one.
-    if opens_body(t) {
+    if super::anchors::opens_body(t) {
         return Some(lead);
     }
     for (i, c) in text.char_indices() {
@@ -310,6 +240,11 @@ pub fn bare_body_start(text: &str) -> Option<usize> {
             if envelope::classify(&v).shape.is_some_and(|s| !matches!(s, Shape::OpenAi | Shape::GitHub)) {
                 return Some(i);
             }
+        }
+        // An error envelope that does not close on this line: a terminal or
+        // a person broke it over lines. Read on; the body decides.
+        if ENVELOPE_OPENING.is_match(rest) && envelope::Bracket::default().push(rest).is_none() {
+            return Some(i);
         }
         if i > 4096 {
             break;

@@ -22,13 +22,16 @@ pub mod attribution;
 pub mod candidate;
 pub mod envelope;
 mod event;
+pub(crate) mod producers;
 pub mod redact;
 pub mod text;
+pub(crate) mod texts;
+mod vocab;
 pub mod wrap;
 
 pub use anchors::Producer;
-pub use event::{ContextLine, Event, Platform};
 pub use text::Pos;
+pub use vocab::{ContextLine, Event, Platform};
 
 use attribution::Signal;
 use candidate::{Candidate, Complete, Step};
@@ -329,7 +332,7 @@ impl Scanner {
         if self.asm.columns.is_some_and(|c| line.len() >= c) {
             return false;
         }
-        !anchors::may_match_raw(line) && !event::opens_body_raw(line)
+        !anchors::may_match_raw(line) && !anchors::opens_body_raw(line)
     }
 
     fn logical(&mut self, line: Logical, out: &mut Vec<Event>) {
@@ -355,7 +358,7 @@ impl Scanner {
         self.after_context(&line, out);
         if anchors::may_match(&line.text) {
             self.recognise(&line, out);
-        } else if event::opens_body(&line.text) {
+        } else if anchors::opens_body(&line.text) {
             self.bare_envelope(&line, out);
         }
     }
@@ -417,7 +420,12 @@ impl Scanner {
             .into_iter()
             .filter(|a| !covered.iter().any(|&(s, e)| (s..e).contains(&a.start) || (s..=e).contains(&a.body)))
             .collect();
-        if found.is_empty() && covered.is_empty() {
+        // A fixed text inside an error body is the body's message: read the
+        // body (its type, its request id), not the text alone.
+        let only_texts = !found.is_empty() && found.iter().all(|a| a.fixed.is_some());
+        let body_first =
+            only_texts && covered.is_empty() && event::bare_body_start(&line.text).is_some_and(|b| b <= found[0].start);
+        if (found.is_empty() && covered.is_empty()) || body_first {
             self.bare_envelope(line, out);
             return;
         }
@@ -455,6 +463,16 @@ impl Scanner {
     /// error we report (someone else's, or no error at all).
     fn event(&self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
         let (mut ev, strong) = event::build(done, record)?;
+        // A wrapper's signature in the printing's own lines named it (the
+        // event builder); else the nearest line before it that has one (a
+        // traceback frame, a logger name).
+        if producers::renamable(ev.producer) {
+            if let Some(p) =
+                self.recent.before(ev.start.line).rev().take(CONTEXT_BEFORE).find_map(|(_, t)| producers::signed(&t))
+            {
+                ev.producer = p;
+            }
+        }
         if let Some(set) = &self.config.context {
             for (line, text) in self.recent.before(ev.start.line) {
                 if set.is_match(&text) {

@@ -300,4 +300,20 @@ function M.complete(arglead, cmdline)
   return {}
 end
 
+--- Define `:Errsig`. Called by plugin/errsig.lua and by setup(): a plugin
+--- manager that only adds editors/nvim to 'runtimepath' after startup (a
+--- lazy.nvim spec for the repository) never sources plugin/errsig.lua.
+function M.create_user_command()
+  vim.api.nvim_create_user_command('Errsig', function(opts)
+    M.dispatch(opts.fargs)
+  end, {
+    nargs = '*',
+    force = true,
+    desc = 'errsig: doctor | explain [RULE_ID] | scan | report',
+    complete = function(arglead, cmdline)
+      return M.complete(arglead, cmdline)
+    end,
+  })
+end
+
 return M

@@ -37,7 +37,7 @@ function M.check()
     health.error(
       ('server binary not found: %q is not an executable (cmd = %s)'):format(bin, vim.inspect(o.cmd)),
       {
-        'Install errsig: `cargo install --path server` in the errsig repository, and put it on $PATH',
+        'Install errsig and put it on $PATH: `cargo install --locked --path server` in the errsig repository, or a release archive (see its README, Installation)',
         "or give its path: require('errsig').setup({ cmd = { '/path/to/errsig', 'lsp' } })",
       }
     )

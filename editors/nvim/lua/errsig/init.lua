@@ -77,6 +77,18 @@ function M.setup(opts)
     end,
   })
   require('errsig.terminal').setup(o)
+  require('errsig.commands').create_user_command()
+  vim.g.loaded_errsig = true
+
+  -- Without the binary nothing would attach and nothing would say why.
+  local bin = config.binary(o)
+  if vim.fn.executable(bin) == 0 then
+    vim.notify(
+      ('errsig: %q is not an executable: install errsig (`cargo install --locked --path server` in the repository, '
+        .. 'or a release archive) and put it on $PATH, or set cmd. See :checkhealth errsig'):format(bin),
+      vim.log.levels.WARN
+    )
+  end
 end
 
 --- Call `setup()` with defaults unless it already ran.

@@ -139,6 +139,23 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     await page.keyboard.press('Escape');
   });
 
+  step("a quick fix: Run errsig doctor runs the server's errsig.doctor and opens its report", async () => {
+    await page.locator('.monaco-editor .view-line').first().click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Control+.');
+    const menu = page.locator('.action-widget').first();
+    await menu.locator('.monaco-list-row').first().waitFor({ timeout: 20000 });
+    await menu.locator('.monaco-list-row', { hasText: 'Run errsig doctor' }).first().click();
+    // window/showDocument: the report opens in a tab of its own.
+    const tab = page.locator('.tab', { hasText: '-doctor.md' }).first();
+    await tab.waitFor({ timeout: 30000 });
+    // (Monaco renders spaces as no-break spaces: \s matches both.)
+    await eventually(async () => /errsig\s+doctor\s+report/.test(await page.locator('.monaco-editor .view-lines').first().innerText()),
+      { what: "the doctor's report in the editor" });
+    await shot('02b-doctor-report');
+    await openLogWithError();
+  });
+
   step('a quick fix: suppress in this file writes .errsig.toml and the error goes away', async () => {
     // Cursor on the error's line, then Quick Fix (Ctrl+.).
     await page.locator('.monaco-editor .view-line').first().click();
@@ -249,7 +266,7 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
   step('errsig: Run Doctor runs `errsig doctor` in a terminal', async () => {
     // Room for the whole report: xterm renders only the rows in view.
     await runCommand('View: Toggle Maximized Panel');
-    await runCommand('errsig: Run Doctor');
+    await runCommand('errsig: Run Doctor in a Terminal');
     // The doctor's first line (the command echo quotes the path, so it cannot match).
     await eventually(async () => /errsig doctor 0\.1\.0 — /.test(await terminalText()),
       { timeout: 20000, what: "the doctor's first line in a terminal" });

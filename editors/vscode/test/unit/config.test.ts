@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CLIENT_COMMANDS, documentSelector, readSettings, serverSettings } from '../../src/config';
+import { documentSelector, readSettings, serverSettings } from '../../src/config';
 
 function getter(values: Record<string, unknown>) {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -33,11 +33,6 @@ describe('settings', () => {
     });
     // reportDir is restricted in untrusted workspaces.
     assert.equal(serverSettings(s, false).reportDir, undefined);
-  });
-
-  it('client commands are not ids the server lists itself', () => {
-    const server = ['errsig.explain', 'errsig.writeReport', 'errsig.suppress', 'errsig.showCommand'];
-    for (const c of CLIENT_COMMANDS) assert.ok(!server.includes(c));
   });
 
   it('syncs log files, terminal transcripts, and plain text only when asked; never output channels', () => {

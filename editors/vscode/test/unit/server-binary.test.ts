@@ -72,7 +72,8 @@ describe('server discovery: order', () => {
     if (!result.ok) {
       assert.match(result.message, /no working language server/);
       assert.match(result.message, /errsig\.server\.path/);
-      assert.match(result.message, /cargo install --path server/);
+      assert.match(result.message, /cargo install --locked --path server/);
+      assert.match(result.message, /\.vsix for your platform/);
       assert.match(result.message, /bundled with the extension \(\/ext\/server\/errsig\): not found/);
       assert.match(result.message, /PATH \(errsig\): not found on PATH/);
     }

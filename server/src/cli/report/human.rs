@@ -89,6 +89,12 @@ impl Reporter for Human {
             writeln!(self.out, "{pad} {blue}={blue:#} {bold}help{bold:#}: {fix}")?;
             said = true;
         }
+        if errsig::explain::doctor_applies(&f.rule) {
+            writeln!(
+                self.out,
+                "{pad} {blue}={blue:#} {bold}help{bold:#}: `errsig doctor` says which cause applies on this machine"
+            )?;
+        }
         if let Some(id) = &e.request_id {
             writeln!(
                 self.out,
@@ -109,7 +115,13 @@ impl Reporter for Human {
 
     fn finish(&mut self, s: &Stats) -> io::Result<()> {
         let total = s.errors + s.warnings + s.infos;
-        let files = if s.files == 1 { "1 file".to_owned() } else { format!("{} files", s.files) };
+        let files = match (s.files, s.stdin) {
+            (0, true) => "standard input".to_owned(),
+            (1, false) => "1 file".to_owned(),
+            (n, false) => format!("{n} files"),
+            (1, true) => "1 file and standard input".to_owned(),
+            (n, true) => format!("{n} files and standard input"),
+        };
         if total == 0 {
             writeln!(self.out, "no Anthropic API errors found ({files} scanned)")?;
         } else {
@@ -171,6 +183,7 @@ mod tests {
         let plain = render(anstream::ColorChoice::Never);
         assert!(plain.starts_with("error[403-permission-denied]: "), "{plain}");
         assert!(plain.contains(" --> ci.log:1:1\n"));
+        assert!(plain.contains("  = help: `errsig doctor` says which cause applies on this machine\n"), "{plain}");
         assert!(plain.ends_with("found 1 error (1 file scanned)\n"));
         assert!(!plain.contains('\x1b'));
         let coloured = render(anstream::ColorChoice::Always);

@@ -1,6 +1,7 @@
 //! Output formats. Each reporter gets every finding as it is made (so a
 //! pipe's findings are printed at once) and a summary at the end.
 
+mod count;
 mod github;
 mod human;
 mod json;
@@ -11,6 +12,7 @@ use errsig::Finding;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+pub use count::{Count, Quiet};
 pub use human::Human;
 
 /// The formats of `--format`.
@@ -43,8 +45,10 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 /// Totals for the summary.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
-    /// Files (or streams) scanned.
+    /// Files scanned.
     pub files: usize,
+    /// Whether standard input was scanned too (it is not a file).
+    pub stdin: bool,
     /// Bytes scanned.
     pub bytes: u64,
     /// Findings by severity.
@@ -78,6 +82,10 @@ pub struct Item<'a> {
 pub trait Reporter {
     /// One finding, as soon as it is made.
     fn finding(&mut self, item: &Item<'_>) -> io::Result<()>;
+    /// The end of one file (or of standard input), named as in its items.
+    fn file_done(&mut self, _path: &str) -> io::Result<()> {
+        Ok(())
+    }
     /// The end of the run.
     fn finish(&mut self, stats: &Stats) -> io::Result<()>;
 }
