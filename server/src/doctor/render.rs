@@ -114,7 +114,7 @@ pub fn human(r: &Report) -> String {
     }
     s.push('\n');
     for c in &r.checks {
-        let _ = writeln!(s, "{:7} {} — {}", mark(c.status), c.id, for_people(&c.found));
+        let _ = writeln!(s, "{:7} {} — {}", mark(c.status), c.id, c.found);
         if let Some(n) = &c.next {
             let _ = writeln!(s, "        next: {n}");
         }
@@ -122,7 +122,7 @@ pub fn human(r: &Report) -> String {
             let _ = writeln!(s, "        fix:  errsig doctor --fix {f}   (dry run; add --yes to apply)");
         }
     }
-    redact(&s).into_owned()
+    redact(&for_people(&s)).into_owned()
 }
 
 /// For programs.
@@ -163,12 +163,12 @@ pub fn markdown(r: &Report) -> String {
             "| `{}` | {} | {} | {} |",
             c.id,
             mark(c.status),
-            cell(&for_people(&c.found)),
+            cell(&c.found),
             cell(c.next.as_deref().unwrap_or(""))
         );
     }
     s.push_str("\nNo secret is included: credentials are described by kind and length only.\n");
-    redact(&s).into_owned()
+    redact(&for_people(&s)).into_owned()
 }
 
 #[cfg(test)]
