@@ -239,15 +239,17 @@ async fn suppress_command(backend: &Backend, a: SuppressArgs) -> Result<Option<V
         // without a workspace folder (an editor started outside a project)
         // that is the file's own directory, found again on reload.
         let base = file.parent().unwrap_or(&root);
-        let rel = match open.path.as_deref().map(|p| p.strip_prefix(base)) {
-            Some(Ok(rel)) => Some(rel.to_string_lossy().replace('\\', "/")),
-            Some(Err(_)) => {
-                return Err(Error::invalid_params(format!(
-                    "{} is outside {}: suppress it for the project instead",
-                    open.path.as_deref().map(Path::display).map(|d| d.to_string()).unwrap_or_default(),
-                    base.display()
-                )))
-            }
+        let rel = match open.path.as_deref() {
+            Some(p) => match p.strip_prefix(base) {
+                Ok(rel) => Some(rel.to_string_lossy().replace('\\', "/")),
+                Err(_) => {
+                    return Err(Error::invalid_params(format!(
+                        "{} is outside {}: suppress it for the project instead",
+                        p.display(),
+                        base.display()
+                    )))
+                }
+            },
             None => None,
         };
         let abs = a.line.saturating_add(open.doc.removed());

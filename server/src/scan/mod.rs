@@ -468,20 +468,20 @@ impl Scanner {
     /// error we report (someone else's, or no error at all).
     fn event(&self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
         let (mut ev, strong) = event::build(done, record)?;
+        // The lines before it, normalised once for both uses below.
+        let before: Vec<(u32, String)> = self.recent.before(ev.start.line).collect();
         // A wrapper's signature in the printing's own lines named it (the
         // event builder); else the nearest line before it that has one (a
         // traceback frame, a logger name).
         if producers::renamable(ev.producer) {
-            if let Some(p) =
-                self.recent.before(ev.start.line).rev().take(CONTEXT_BEFORE).find_map(|(_, t)| producers::signed(&t))
-            {
+            if let Some(p) = before.iter().rev().find_map(|(_, t)| producers::signed(t)) {
                 ev.producer = p;
             }
         }
         if let Some(set) = &self.config.context {
-            for (line, text) in self.recent.before(ev.start.line) {
-                if set.is_match(&text) {
-                    ev.context.push(ContextLine { line, text: redact::redact(text.trim()).into_owned() });
+            for (line, text) in &before {
+                if set.is_match(text) {
+                    ev.context.push(ContextLine { line: *line, text: redact::redact(text.trim()).into_owned() });
                 }
             }
         }
