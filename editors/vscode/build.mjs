@@ -3,8 +3,9 @@
 //   node build.mjs --production  dist/extension.js, minified (vscode:prepublish)
 //   node build.mjs --tests       out/test/unit/*.test.js for `node --test`
 //   node build.mjs --watch
-import * as esbuild from 'esbuild';
+
 import { readdirSync } from 'node:fs';
+import * as esbuild from 'esbuild';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests of the VS Code extension, as scripts/test runs them (with ERRSIG_BIN):
-#   1. type check and package the .vsix (bundling $ERRSIG_BIN as the server)
+#   1. type check and package the .vsix (bundling $ERRSIG_BIN as the server),
+#      then lint and format check (biome, pinned in package.json)
 #   2. unit tests of the pure logic (node --test)
 #   3. end-to-end in a real VS Code: code-server + Playwright + Debian's Chromium
 # Installs nothing: scripts/setup.d/30-vscode.sh does. Exits non-zero on any failure.
@@ -29,6 +30,11 @@ else
   failed+=("package")
 fi
 
+echo "== vscode: lint and format check (biome)"
+if ! npm run --silent lint; then
+  failed+=("lint")
+fi
+
 echo "== vscode: unit tests (node --test)"
 if ! { node build.mjs --tests && node --test out/test/unit/; }; then
   failed+=("unit")
@@ -45,7 +51,7 @@ echo "   screenshots and logs: $PWD/test/artifacts"
 
 elapsed=$((SECONDS - start))
 if [ ${#failed[@]} -eq 0 ]; then
-  echo "== vscode: all passed (package, unit, e2e) in ${elapsed}s"
+  echo "== vscode: all passed (package, lint, unit, e2e) in ${elapsed}s"
 else
   echo "== vscode: FAILED: ${failed[*]} (${elapsed}s)" >&2
   exit 1

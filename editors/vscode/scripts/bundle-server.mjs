@@ -15,7 +15,9 @@ const root = resolve('..', '..');
 writeFileSync(
   'LICENSE.md',
   'errsig is licensed under either of the Apache License, Version 2.0, or the MIT license, at your option.\n\n' +
-    ['LICENSE-MIT', 'LICENSE-APACHE'].map((f) => `## ${f}\n\n\`\`\`text\n${readFileSync(join(root, f), 'utf8').trimEnd()}\n\`\`\`\n`).join('\n'),
+    ['LICENSE-MIT', 'LICENSE-APACHE']
+      .map((f) => `## ${f}\n\n\`\`\`text\n${readFileSync(join(root, f), 'utf8').trimEnd()}\n\`\`\`\n`)
+      .join('\n'),
 );
 
 const name = process.platform === 'win32' ? 'errsig.exe' : 'errsig';
@@ -24,7 +26,9 @@ const dest = join('server', name);
 
 rmSync('server', { recursive: true, force: true });
 if (!existsSync(source)) {
-  console.warn(`bundle-server: ${source} does not exist: the .vsix will have no bundled server (build it with \`cargo build --release\` or set ERRSIG_BIN)`);
+  console.warn(
+    `bundle-server: ${source} does not exist: the .vsix will have no bundled server (build it with \`cargo build --release\` or set ERRSIG_BIN)`,
+  );
   process.exit(0);
 }
 mkdirSync('server', { recursive: true });

@@ -24,7 +24,7 @@ import {
   serverSettings,
   TERMINAL_SCHEME,
 } from './config';
-import { discover, type Discovery } from './server-binary';
+import { type Discovery, discover } from './server-binary';
 
 export type { TextFinding } from './lsp_ext';
 
@@ -119,7 +119,8 @@ export class ErrsigClient implements vscode.Disposable {
       this.output.error(found.message);
       this.setState({ kind: 'failed', message: found.message });
       void vscode.window.showErrorMessage(found.message, 'Open Settings', 'Show Log').then((pick) => {
-        if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'errsig.server.path');
+        if (pick === 'Open Settings')
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'errsig.server.path');
         if (pick === 'Show Log') this.output.show();
       });
       return;
@@ -221,7 +222,9 @@ export class ErrsigClient implements vscode.Disposable {
         },
         executeCommand: (command, args, next) => {
           if (!vscode.workspace.isTrusted && CHANGING_COMMANDS.includes(command)) {
-            void vscode.window.showWarningMessage(`errsig: "${command}" changes files or runs programs and is disabled in an untrusted workspace.`);
+            void vscode.window.showWarningMessage(
+              `errsig: "${command}" changes files or runs programs and is disabled in an untrusted workspace.`,
+            );
             return undefined;
           }
           return next(command, args);
@@ -242,7 +245,9 @@ export class ErrsigClient implements vscode.Disposable {
   /** Number of diagnostics the server published, over all documents. */
   findingCount(): number {
     let n = 0;
-    this.client?.diagnostics?.forEach((_uri, diagnostics) => (n += diagnostics.length));
+    this.client?.diagnostics?.forEach((_uri, diagnostics) => {
+      n += diagnostics.length;
+    });
     return n;
   }
 }

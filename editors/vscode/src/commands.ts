@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { ErrsigClient } from './client';
-import { documentSelector, TERMINAL_SCHEME } from './config';
 import { settings, type TextFinding } from './client';
+import { documentSelector, TERMINAL_SCHEME } from './config';
 import { CLIENT_COMMANDS, SCAN_TEXT } from './lsp_ext';
 import { pickFix, type TerminalTracker } from './terminal';
 
@@ -20,7 +20,6 @@ interface ReportArgs {
   title?: string;
   markdown: string;
 }
-
 
 /** Quote for a POSIX shell (or cmd on Windows, where paths rarely need it). */
 export function shellQuote(s: string): string {
@@ -40,7 +39,9 @@ function cli(binary: string, args: string[]): Promise<string> {
 
 function untrusted(what: string): boolean {
   if (vscode.workspace.isTrusted) return false;
-  void vscode.window.showWarningMessage(`errsig: ${what} is disabled in an untrusted workspace (it runs a program or changes files).`);
+  void vscode.window.showWarningMessage(
+    `errsig: ${what} is disabled in an untrusted workspace (it runs a program or changes files).`,
+  );
   return true;
 }
 
@@ -53,7 +54,9 @@ export function registerCommands(client: ErrsigClient, terminals: TerminalTracke
     }
     if (untrusted(`Running \`${args.command}\``)) return;
     const name = 'errsig';
-    const terminal = vscode.window.terminals.find((t) => t.name === name && t.exitStatus === undefined) ?? vscode.window.createTerminal({ name });
+    const terminal =
+      vscode.window.terminals.find((t) => t.name === name && t.exitStatus === undefined) ??
+      vscode.window.createTerminal({ name });
     terminal.show(false);
     terminal.sendText(args.command, true);
   };
@@ -96,8 +99,11 @@ export function registerCommands(client: ErrsigClient, terminals: TerminalTracke
         .split('\n')
         .map((l) => /^(\S+)\s+(error|warning|info)\s+(.*)$/.exec(l.trim()))
         .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => ({ label: m[1]!, description: m[2], detail: m[3] }));
-      const pick = await vscode.window.showQuickPick(rules, { placeHolder: 'Explain which errsig rule?', matchOnDetail: true });
+        .map((m) => ({ label: m[1] ?? '', description: m[2], detail: m[3] }));
+      const pick = await vscode.window.showQuickPick(rules, {
+        placeHolder: 'Explain which errsig rule?',
+        matchOnDetail: true,
+      });
       if (!pick) return;
       id = pick.label;
     }
@@ -126,7 +132,9 @@ export function registerCommands(client: ErrsigClient, terminals: TerminalTracke
     if (vscode.languages.match(documentSelector(settings().plainText), doc) > 0) {
       // Already scanned live (log files, transcripts).
       const n = lc.diagnostics?.get(doc.uri)?.length ?? 0;
-      void vscode.window.showInformationMessage(`errsig: ${n === 0 ? 'no API error' : `${n} API error${n > 1 ? 's' : ''}`} in ${vscode.workspace.asRelativePath(doc.uri)}.`);
+      void vscode.window.showInformationMessage(
+        `errsig: ${n === 0 ? 'no API error' : `${n} API error${n > 1 ? 's' : ''}`} in ${vscode.workspace.asRelativePath(doc.uri)}.`,
+      );
       if (n > 0) void vscode.commands.executeCommand('workbench.actions.view.problems');
       return;
     }
@@ -158,7 +166,9 @@ export function registerCommands(client: ErrsigClient, terminals: TerminalTracke
     // registers it), which shows the doctor's report as a document.
     vscode.commands.registerCommand('errsig.doctorInTerminal', doctor),
     vscode.commands.registerCommand('errsig.explainRule', (rule?: unknown) =>
-      explainRule(rule).catch((e) => vscode.window.showErrorMessage(`errsig: ${e instanceof Error ? e.message : String(e)}`)),
+      explainRule(rule).catch((e) =>
+        vscode.window.showErrorMessage(`errsig: ${e instanceof Error ? e.message : String(e)}`),
+      ),
     ),
     vscode.commands.registerCommand('errsig.scanFile', () =>
       scanFile().catch((e) => vscode.window.showErrorMessage(`errsig: ${e instanceof Error ? e.message : String(e)}`)),

@@ -112,7 +112,11 @@ export function candidates(
     }
     for (const p of found) list.push({ source: 'path', path: p });
   } else {
-    skipped.push({ source: 'path', path: binaryName(input.platform), problem: 'PATH is not searched: the workspace is not trusted' });
+    skipped.push({
+      source: 'path',
+      path: binaryName(input.platform),
+      problem: 'PATH is not searched: the workspace is not trusted',
+    });
   }
   return { candidates: list, skipped };
 }
@@ -129,12 +133,19 @@ export const runVersion: Validate = (binary) =>
     execFile(binary, ['--version'], { timeout: 5000, windowsHide: true }, (err, stdout) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        reject(new Error(code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : err.message.split('\n')[0]));
+        reject(
+          new Error(
+            code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : err.message.split('\n')[0],
+          ),
+        );
         return;
       }
       const v = parseVersion(String(stdout));
       if (v) resolve(v);
-      else reject(new Error(`\`--version\` printed ${JSON.stringify(String(stdout).trim().slice(0, 60))}, not "errsig X.Y.Z"`));
+      else
+        reject(
+          new Error(`\`--version\` printed ${JSON.stringify(String(stdout).trim().slice(0, 60))}, not "errsig X.Y.Z"`),
+        );
     });
   });
 

@@ -21,10 +21,14 @@
  *   document `errsig-terminal:/<n>/<name>-buffer`.
  */
 import * as vscode from 'vscode';
-import { DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification } from 'vscode-languageclient/node';
+import {
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+} from 'vscode-languageclient/node';
 import { type ErrsigClient, settings, type TextFinding } from './client';
-import { SCAN_TEXT } from './lsp_ext';
 import { TERMINAL_SCHEME } from './config';
+import { SCAN_TEXT } from './lsp_ext';
 import { displayText, notificationText, Transcript, uriName } from './transcript';
 
 interface Doc {
@@ -46,7 +50,6 @@ interface Tracked {
   /** Findings already notified (by code and message). */
   notified: Set<string>;
 }
-
 
 export interface ErrsigTerminalLink extends vscode.TerminalLink {
   rule: string;
@@ -105,7 +108,13 @@ export class TerminalTracker
 
   private newDoc(t: Tracked, suffix: string): Doc {
     const uri = vscode.Uri.from({ scheme: TERMINAL_SCHEME, path: `/${t.id}/${uriName(t.name)}${suffix}` });
-    const doc: Doc = { uri, key: uri.toString(), transcript: new Transcript(), opened: false, queue: Promise.resolve() };
+    const doc: Doc = {
+      uri,
+      key: uri.toString(),
+      transcript: new Transcript(),
+      opened: false,
+      queue: Promise.resolve(),
+    };
     this.docs.set(doc.key, { doc, tracked: t });
     return doc;
   }
@@ -144,7 +153,9 @@ export class TerminalTracker
   }
 
   private send(doc: Doc, f: () => Promise<void> | undefined): void {
-    doc.queue = doc.queue.then(f).catch((err) => this.client.output.warn(`terminal document ${doc.key}: ${String(err)}`));
+    doc.queue = doc.queue
+      .then(f)
+      .catch((err) => this.client.output.warn(`terminal document ${doc.key}: ${String(err)}`));
   }
 
   private open(doc: Doc): void {
@@ -163,7 +174,9 @@ export class TerminalTracker
     doc.opened = false;
     if (!this.client.isRunning()) return;
     this.send(doc, () =>
-      this.client.languageClient?.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: doc.key } }),
+      this.client.languageClient?.sendNotification(DidCloseTextDocumentNotification.type, {
+        textDocument: { uri: doc.key },
+      }),
     );
   }
 
@@ -220,7 +233,10 @@ export class TerminalTracker
   }
 
   /** The transcript of a terminal (the active one by default), opened in an editor. */
-  async showTranscript(terminal = vscode.window.activeTerminal, range?: vscode.Range): Promise<vscode.TextEditor | undefined> {
+  async showTranscript(
+    terminal = vscode.window.activeTerminal,
+    range?: vscode.Range,
+  ): Promise<vscode.TextEditor | undefined> {
     const t = terminal && this.terminals.get(terminal);
     const doc = t?.live ?? t?.buffer;
     if (!doc) {
@@ -254,15 +270,19 @@ export class TerminalTracker
       entry.tracked.notified.add(key);
       return true;
     });
-    if (fresh.length === 0 || !settings().terminals || !settings().notifications) return;
-    void this.notify(entry.tracked, uri, fresh[0]!, fresh.length - 1);
+    const [first] = fresh;
+    if (first === undefined || !settings().terminals || !settings().notifications) return;
+    void this.notify(entry.tracked, uri, first, fresh.length - 1);
   }
 
   private async notify(t: Tracked, uri: vscode.Uri, d: vscode.Diagnostic, more: number): Promise<void> {
     const status = (d as vscode.Diagnostic & { data?: { status?: unknown } }).data?.status;
     let text = notificationText(t.name, d.message, status);
     if (more > 0) text += ` (and ${more} more)`;
-    const show = d.severity === vscode.DiagnosticSeverity.Error ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const show =
+      d.severity === vscode.DiagnosticSeverity.Error
+        ? vscode.window.showErrorMessage
+        : vscode.window.showWarningMessage;
     const pick = await show(text, 'Explain', 'Fix…');
     if (!pick) return;
     const entry = this.docs.get(uri.toString());
@@ -275,7 +295,10 @@ export class TerminalTracker
 
   // --- terminal links ---------------------------------------------------------
 
-  async provideTerminalLinks(context: vscode.TerminalLinkContext, token: vscode.CancellationToken): Promise<ErrsigTerminalLink[]> {
+  async provideTerminalLinks(
+    context: vscode.TerminalLinkContext,
+    token: vscode.CancellationToken,
+  ): Promise<ErrsigTerminalLink[]> {
     const line = context.line;
     const client = this.client.languageClient;
     if (!client || !this.client.isRunning() || line.trim().length < 8 || line.length > 16384) return [];
@@ -348,7 +371,9 @@ export class TerminalTracker
     t.buffer = doc;
     doc.transcript.append(text.endsWith('\n') ? text : `${text}\n`);
     this.open(doc);
-    this.client.output.info(`scanned the buffer of terminal '${t.name}' (${doc.transcript.lineCount - 1} lines) as ${doc.key}`);
+    this.client.output.info(
+      `scanned the buffer of terminal '${t.name}' (${doc.transcript.lineCount - 1} lines) as ${doc.key}`,
+    );
   }
 }
 

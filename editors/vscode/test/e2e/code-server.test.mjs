@@ -44,11 +44,14 @@ async function problems() {
 /** Open the command palette; returns its widget. */
 async function openPalette() {
   const widget = page.locator('.quick-input-widget');
-  await eventually(async () => {
-    if (!(await widget.isVisible())) await page.keyboard.press('F1');
-    await page.waitForTimeout(200);
-    return widget.isVisible();
-  }, { timeout: 10000, what: 'the command palette' });
+  await eventually(
+    async () => {
+      if (!(await widget.isVisible())) await page.keyboard.press('F1');
+      await page.waitForTimeout(200);
+      return widget.isVisible();
+    },
+    { timeout: 10000, what: 'the command palette' },
+  );
   return widget;
 }
 
@@ -58,7 +61,10 @@ async function runCommand(title, { opensPicker = false } = {}) {
   await input.fill(`>${title}`);
   await widget.locator('.monaco-list-row').filter({ hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
-  if (opensPicker) await eventually(async () => !(await widget.locator('input').first().inputValue()).startsWith('>'), { what: 'the next picker' });
+  if (opensPicker)
+    await eventually(async () => !(await widget.locator('input').first().inputValue()).startsWith('>'), {
+      what: 'the next picker',
+    });
   else await widget.waitFor({ state: 'hidden' });
 }
 
@@ -68,7 +74,10 @@ async function open(options = {}) {
   if (gone.length > 0) throw new Error(`not installed: ${gone.join(', ')} — run scripts/setup.d/30-vscode.sh`);
   // A truncated (fake) key in the project's local settings: the machine's
   // cause the hover names.
-  const workspaceFiles = { 'claude.log': fs.readFileSync(LOG_FIXTURE), '.claude/settings.local.json': MACHINE_SETTINGS };
+  const workspaceFiles = {
+    'claude.log': fs.readFileSync(LOG_FIXTURE),
+    '.claude/settings.local.json': MACHINE_SETTINGS,
+  };
   server = await startCodeServer({ workspaceFiles, ...options });
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -94,9 +103,14 @@ async function terminalText() {
 
 /** Opens claude.log from the Explorer and waits for its squiggle and 1 error in Problems. */
 async function openLogWithError() {
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'claude.log' }).first().click({ timeout: 30000 });
+  await page
+    .locator('.explorer-folders-view .monaco-list-row', { hasText: 'claude.log' })
+    .first()
+    .click({ timeout: 30000 });
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30000 });
-  const p = await eventually(async () => ((await problems()).errors === 1 ? problems() : undefined), { what: 'Problems: 1 error' });
+  const p = await eventually(async () => ((await problems()).errors === 1 ? problems() : undefined), {
+    what: 'Problems: 1 error',
+  });
   assert.equal(p.errors, 1, p.label);
 }
 
@@ -130,7 +144,10 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     assert.match(text, /claude auth status/);
     // What causes it on this machine, right after the headline, and no secret.
     const flat = text.replace(/\s+/g, ' ');
-    assert.match(flat, /On this machine: `?claude -p`? sends ANTHROPIC_API_KEY from the env block of \S+settings\.local\.json/);
+    assert.match(
+      flat,
+      /On this machine: `?claude -p`? sends ANTHROPIC_API_KEY from the env block of \S+settings\.local\.json/,
+    );
     assert.match(flat, /truncated or altered, because a cut or altered key is not a key the API knows/);
     assert.ok(flat.indexOf('On this machine') < flat.indexOf('Fix:'), 'before the fix steps');
     assert.doesNotMatch(text, /FAKEvscode/);
@@ -150,8 +167,10 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     const tab = page.locator('.tab', { hasText: '-doctor.md' }).first();
     await tab.waitFor({ timeout: 30000 });
     // (Monaco renders spaces as no-break spaces: \s matches both.)
-    await eventually(async () => /errsig\s+doctor\s+report/.test(await page.locator('.monaco-editor .view-lines').first().innerText()),
-      { what: "the doctor's report in the editor" });
+    await eventually(
+      async () => /errsig\s+doctor\s+report/.test(await page.locator('.monaco-editor .view-lines').first().innerText()),
+      { what: "the doctor's report in the editor" },
+    );
     await shot('02b-doctor-report');
     await openLogWithError();
   });
@@ -165,7 +184,10 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     await menu.locator('.monaco-list-row').first().waitFor({ timeout: 20000 });
     await shot('03-quick-fixes');
     // The machine's fix is offered (and marked preferred by the server).
-    await menu.locator('.monaco-list-row', { hasText: 'On this machine: set ANTHROPIC_API_KEY again' }).first().waitFor({ timeout: 10000 });
+    await menu
+      .locator('.monaco-list-row', { hasText: 'On this machine: set ANTHROPIC_API_KEY again' })
+      .first()
+      .waitFor({ timeout: 10000 });
     const item = menu.locator('.monaco-list-row', { hasText: `Suppress ${RULE} in this file` }).first();
     await item.click();
     const toml = path.join(server.dirs.workspace, '.errsig.toml');
@@ -174,7 +196,9 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     assert.match(written, /\[\[suppress\]\]/);
     assert.match(written, new RegExp(RULE));
     assert.match(written, /claude\.log/);
-    await eventually(async () => (await page.locator('.monaco-editor .squiggly-error').count()) === 0, { what: 'no squiggle' });
+    await eventually(async () => (await page.locator('.monaco-editor .squiggly-error').count()) === 0, {
+      what: 'no squiggle',
+    });
     await eventually(async () => (await problems()).errors === 0, { what: 'Problems: 0 errors' });
   });
 
@@ -226,26 +250,37 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     const box = await row.boundingBox();
     assert.ok(box);
     // Links are computed for the line under the mouse.
-    await eventually(async () => {
-      await page.mouse.move(box.x + 30, box.y + box.height / 2);
-      await page.waitForTimeout(300);
-      await page.mouse.move(box.x + 60, box.y + box.height / 2);
-      return page.locator('.monaco-hover-content, .terminal-hover-widget', { hasText: 'errsig:' }).first().isVisible();
-    }, { timeout: 20000, interval: 1000, what: 'the errsig link hover on the terminal line' });
+    await eventually(
+      async () => {
+        await page.mouse.move(box.x + 30, box.y + box.height / 2);
+        await page.waitForTimeout(300);
+        await page.mouse.move(box.x + 60, box.y + box.height / 2);
+        return page
+          .locator('.monaco-hover-content, .terminal-hover-widget', { hasText: 'errsig:' })
+          .first()
+          .isVisible();
+      },
+      { timeout: 20000, interval: 1000, what: 'the errsig link hover on the terminal line' },
+    );
     await shot('07-terminal-link');
     await page.keyboard.down('Control');
     await page.mouse.click(box.x + 60, box.y + box.height / 2);
     await page.keyboard.up('Control');
     // The link opens the rule's explanation (`errsig explain RULE`) as markdown.
     await page.locator('.tab', { hasText: 'Untitled' }).first().waitFor({ timeout: 20000 });
-    await page.locator('.monaco-editor .view-line', { hasText: 'Anthropic API refused the credential' }).first().waitFor({ timeout: 20000 });
+    await page
+      .locator('.monaco-editor .view-line', { hasText: 'Anthropic API refused the credential' })
+      .first()
+      .waitFor({ timeout: 20000 });
   });
 
   step('fallback: Scan Terminal Buffer sends what the terminal shows', async () => {
     const before = (await problems()).errors;
     await runCommand('Terminal: Focus Terminal');
     await runCommand('errsig: Scan Terminal Buffer');
-    await eventually(async () => (await problems()).errors === before + 1, { what: `Problems: ${before + 1} errors (the buffer too)` });
+    await eventually(async () => (await problems()).errors === before + 1, {
+      what: `Problems: ${before + 1} errors (the buffer too)`,
+    });
   });
 
   step('a fix runs: errsig: Fix… on the transcript runs `claude auth status` in a terminal', async () => {
@@ -258,7 +293,9 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     await item.waitFor({ timeout: 20000 });
     await shot('08-terminal-fixes');
     await item.click();
-    const rows = page.locator('.terminal-wrapper.active .xterm-rows, .terminal-wrapper .xterm-rows', { hasText: 'claude auth status' }).first();
+    const rows = page
+      .locator('.terminal-wrapper.active .xterm-rows, .terminal-wrapper .xterm-rows', { hasText: 'claude auth status' })
+      .first();
     await rows.waitFor({ timeout: 20000 });
     await shot('09-fix-runs-in-terminal');
   });
@@ -268,8 +305,10 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
     await runCommand('View: Toggle Maximized Panel');
     await runCommand('errsig: Run Doctor in a Terminal');
     // The doctor's first line (the command echo quotes the path, so it cannot match).
-    await eventually(async () => /errsig doctor 0\.1\.0 — /.test(await terminalText()),
-      { timeout: 20000, what: "the doctor's first line in a terminal" });
+    await eventually(async () => /errsig doctor 0\.1\.0 — /.test(await terminalText()), {
+      timeout: 20000,
+      what: "the doctor's first line in a terminal",
+    });
     await shot('10-doctor-in-terminal');
   });
 });
@@ -279,7 +318,14 @@ describe('errsig in a real VS Code (code-server)', { timeout: 240000 }, () => {
 // error, but nothing that changes files or runs programs is offered.
 describe('errsig in an untrusted workspace (Restricted Mode)', { timeout: 120000 }, () => {
   // --log trace: the output channel's log file keeps the LSP trace (initialize's params).
-  before(() => open({ trust: false, name: 'code-server-untrusted', settings: { 'errsig.trace.server': 'verbose' }, args: ['--log', 'trace'] }));
+  before(() =>
+    open({
+      trust: false,
+      name: 'code-server-untrusted',
+      settings: { 'errsig.trace.server': 'verbose' },
+      args: ['--log', 'trace'],
+    }),
+  );
 
   after(close);
 
@@ -299,30 +345,49 @@ describe('errsig in an untrusted workspace (Restricted Mode)', { timeout: 120000
     const explain = menu.locator('.monaco-list-row', { hasText: `Explain ${RULE}` }).first();
     // The Quick Fix menu can open before the server's actions arrive (it then
     // shows none): close it and ask again until they are there.
-    await eventually(async () => {
-      await page.locator('.monaco-editor .view-line').first().click();
-      await page.keyboard.press('Home');
-      await page.keyboard.press('Control+.');
-      if (await explain.waitFor({ timeout: 3000 }).then(() => true, () => false)) return true;
-      await page.keyboard.press('Escape');
-      return false;
-    }, { timeout: 30000, interval: 500, what: 'the quick fixes with Explain' });
+    await eventually(
+      async () => {
+        await page.locator('.monaco-editor .view-line').first().click();
+        await page.keyboard.press('Home');
+        await page.keyboard.press('Control+.');
+        if (
+          await explain.waitFor({ timeout: 3000 }).then(
+            () => true,
+            () => false,
+          )
+        )
+          return true;
+        await page.keyboard.press('Escape');
+        return false;
+      },
+      { timeout: 30000, interval: 500, what: 'the quick fixes with Explain' },
+    );
     await shot('12-untrusted-quick-fixes');
     const titles = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
     assert.ok(titles.length > 0, 'some code actions');
     assert.equal(titles.filter((t) => /Suppress/i.test(t)).length, 0, `no Suppress action: ${JSON.stringify(titles)}`);
-    assert.equal(titles.filter((t) => /claude auth status/.test(t)).length, 0, `no terminal command: ${JSON.stringify(titles)}`);
+    assert.equal(
+      titles.filter((t) => /claude auth status/.test(t)).length,
+      0,
+      `no terminal command: ${JSON.stringify(titles)}`,
+    );
     await page.keyboard.press('Escape');
   });
 
   step('untrusted: the server was told (initializationOptions.trusted = false)', async () => {
     // errsig.trace.server = verbose: the initialize request's params are in the output channel's log.
     const logs = path.join(server.dirs['user-data'], 'logs');
-    const found = await eventually(() => {
-      const files = fs.readdirSync(logs, { recursive: true })
-        .filter((f) => /errsig/i.test(path.basename(String(f))) && fs.statSync(path.join(logs, String(f))).isFile());
-      return files.map((f) => fs.readFileSync(path.join(logs, String(f)), 'utf8')).find((t) => /"trusted":\s*false/.test(t));
-    }, { timeout: 10000, what: 'an errsig output log with "trusted": false' });
+    const found = await eventually(
+      () => {
+        const files = fs
+          .readdirSync(logs, { recursive: true })
+          .filter((f) => /errsig/i.test(path.basename(String(f))) && fs.statSync(path.join(logs, String(f))).isFile());
+        return files
+          .map((f) => fs.readFileSync(path.join(logs, String(f)), 'utf8'))
+          .find((t) => /"trusted":\s*false/.test(t));
+      },
+      { timeout: 10000, what: 'an errsig output log with "trusted": false' },
+    );
     assert.match(found, /"initializationOptions"/);
   });
 

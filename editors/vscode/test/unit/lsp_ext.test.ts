@@ -13,7 +13,9 @@ async function advertised(): Promise<{ ext: Advertised; commands: string[] }> {
     const body = Buffer.from(JSON.stringify(msg));
     child.stdin.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]));
   };
-  const result = await new Promise<{ capabilities: Record<string, any> }>((resolve, reject) => {
+  const result = await new Promise<{
+    capabilities: { experimental: { errsig: Advertised }; executeCommandProvider: { commands: string[] } };
+  }>((resolve, reject) => {
     let buf = Buffer.alloc(0);
     child.stdout.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
@@ -30,7 +32,10 @@ async function advertised(): Promise<{ ext: Advertised; commands: string[] }> {
   send({ jsonrpc: '2.0', id: 2, method: 'shutdown' });
   send({ jsonrpc: '2.0', method: 'exit' });
   child.stdin.end();
-  return { ext: result.capabilities.experimental.errsig, commands: result.capabilities.executeCommandProvider.commands };
+  return {
+    ext: result.capabilities.experimental.errsig,
+    commands: result.capabilities.executeCommandProvider.commands,
+  };
 }
 
 describe('protocol extensions (lsp_ext.ts) against the real server', () => {
@@ -49,7 +54,8 @@ describe('protocol extensions (lsp_ext.ts) against the real server', () => {
     // The palette's own commands (package.json) never reuse a server id:
     // the language client registers those itself.
     const pkg = require('../../package.json') as { contributes: { commands: { command: string }[] } };
-    for (const { command } of pkg.contributes.commands) assert.ok(!commands.includes(command), `${command} is the server's`);
+    for (const { command } of pkg.contributes.commands)
+      assert.ok(!commands.includes(command), `${command} is the server's`);
     for (const c of CHANGING_COMMANDS) assert.ok(commands.includes(c) || CLIENT_COMMAND_IDS.includes(c), c);
   });
 });

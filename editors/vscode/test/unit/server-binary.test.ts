@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import {
   bundledPath,
   candidates,
-  discover,
   type DiscoveryInput,
+  discover,
   expandSetting,
   parseVersion,
   runVersion,
@@ -65,9 +65,13 @@ describe('server discovery: order', () => {
   });
 
   it('says what was tried and how to fix it when nothing works', async () => {
-    const result = await discover(base, async () => {
-      throw new Error('not found');
-    }, () => false);
+    const result = await discover(
+      base,
+      async () => {
+        throw new Error('not found');
+      },
+      () => false,
+    );
     assert.equal(result.ok, false);
     if (!result.ok) {
       assert.match(result.message, /no working language server/);
@@ -97,8 +101,14 @@ describe('server discovery: pieces', () => {
 
   it('searches PATH in order, skipping relative and empty entries', () => {
     const files = new Set(['/a/errsig', '/b/errsig', 'rel/errsig']);
-    assert.deepEqual(searchPath('rel::/a:/b:/a', 'linux', (p) => files.has(p)), ['/a/errsig', '/b/errsig']);
-    assert.deepEqual(searchPath(undefined, 'linux', () => true), []);
+    assert.deepEqual(
+      searchPath('rel::/a:/b:/a', 'linux', (p) => files.has(p)),
+      ['/a/errsig', '/b/errsig'],
+    );
+    assert.deepEqual(
+      searchPath(undefined, 'linux', () => true),
+      [],
+    );
     assert.equal(bundledPath('/ext', 'win32').endsWith('errsig.exe'), true);
   });
 

@@ -17,8 +17,12 @@ function feed(t: Transcript, chunks: string[], server = t.text): string {
 describe('Transcript: appending', () => {
   it('appends at the end of the document', () => {
     const t = new Transcript();
-    assert.deepEqual(t.append('abc'), [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'abc' }]);
-    assert.deepEqual(t.append('de\r\nf'), [{ range: { start: { line: 0, character: 3 }, end: { line: 0, character: 3 } }, text: 'de\r\nf' }]);
+    assert.deepEqual(t.append('abc'), [
+      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'abc' },
+    ]);
+    assert.deepEqual(t.append('de\r\nf'), [
+      { range: { start: { line: 0, character: 3 }, end: { line: 0, character: 3 } }, text: 'de\r\nf' },
+    ]);
     assert.deepEqual(t.end(), { line: 1, character: 1 });
     assert.equal(t.lineCount, 2);
   });
@@ -43,7 +47,7 @@ describe('Transcript: appending', () => {
     const t = new Transcript();
     const face = '🙂';
     assert.deepEqual(t.append(`a${face[0]}`)[0]?.text, 'a');
-    assert.equal(t.append(face[1]!)[0]?.text, face);
+    assert.equal(t.append(face.slice(1))[0]?.text, face);
     assert.equal(t.text, `a${face}`);
   });
 
@@ -56,9 +60,14 @@ describe('Transcript: appending', () => {
   it('stays equal to the server copy over many random chunks', () => {
     const t = new Transcript(500, 300);
     let seed = 7;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
     const alphabet = ['a', 'b', '\n', '\r\n', '\x1b[0m', 'é', '🙂', '\r', ' '];
-    const chunks = Array.from({ length: 400 }, () => Array.from({ length: rnd(30) }, () => alphabet[rnd(alphabet.length)]).join(''));
+    const chunks = Array.from({ length: 400 }, () =>
+      Array.from({ length: rnd(30) }, () => alphabet[rnd(alphabet.length)]).join(''),
+    );
     feed(t, chunks);
     assert.ok(t.text.length <= 500);
   });
@@ -68,11 +77,17 @@ describe('Transcript: trimming past the cap', () => {
   it('deletes whole lines from the top with one (0,0)-(k,0) change', () => {
     const t = new Transcript(100, 60);
     const line = `${'x'.repeat(19)}\n`; // 20 chars
-    let server = feed(t, Array.from({ length: 5 }, () => line));
+    let server = feed(
+      t,
+      Array.from({ length: 5 }, () => line),
+    );
     assert.equal(t.text.length, 100);
     const changes = t.append(line);
     assert.equal(changes.length, 2);
-    assert.deepEqual(changes[1], { range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } }, text: '' });
+    assert.deepEqual(changes[1], {
+      range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } },
+      text: '',
+    });
     server = applyChanges(server, changes);
     assert.equal(server, t.text);
     assert.equal(t.text.length, 60);
@@ -134,6 +149,9 @@ describe('display and names', () => {
       "Anthropic API 403 in terminal 'bash' — Permission denied",
     );
     assert.equal(notificationText('bash', 'Anthropic API 4031 x', 403), "Anthropic API 4031 x — in terminal 'bash'");
-    assert.equal(notificationText('zsh', 'Bedrock refused the request', null), "Bedrock refused the request — in terminal 'zsh'");
+    assert.equal(
+      notificationText('zsh', 'Bedrock refused the request', null),
+      "Bedrock refused the request — in terminal 'zsh'",
+    );
   });
 });
