@@ -148,7 +148,10 @@ end)
 it(':checkhealth errsig reports a missing binary as an ERROR', function()
   require('errsig').setup({ cmd = { '/nonexistent/errsig', 'lsp' } })
   local text = health()
-  ok(text:find('ERROR server binary not found: "/nonexistent/errsig"', 1, true), 'an ERROR naming the binary:\n' .. text)
+  ok(
+    text:find('ERROR server binary not found: "/nonexistent/errsig"', 1, true),
+    'an ERROR naming the binary:\n' .. text
+  )
 end)
 
 it(':checkhealth errsig reports bad options', function()

@@ -10,7 +10,8 @@
 --- The ```lua blocks of a markdown section, up to the next heading.
 local function lua_blocks(file, heading)
   local text = assert(T.read(file), file)
-  local section = text:match('\n' .. vim.pesc(heading) .. '\n(.-)\n#') or text:match('\n' .. vim.pesc(heading) .. '\n(.*)$')
+  local section = text:match('\n' .. vim.pesc(heading) .. '\n(.-)\n#')
+    or text:match('\n' .. vim.pesc(heading) .. '\n(.*)$')
   assert(section, heading .. ' in ' .. file)
   local blocks = {}
   for block in section:gmatch('```lua\n(.-)\n```') do
@@ -51,7 +52,10 @@ print('notified: ' .. table.concat(notified, ' | '))
     path = '/usr/bin:/bin'
   end
   local r = vim
-    .system({ vim.v.progpath, '--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-l', script }, { text = true, env = { PATH = path } })
+    .system(
+      { vim.v.progpath, '--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-l', script },
+      { text = true, env = { PATH = path } }
+    )
     :wait(20000)
   os.remove(script)
   return (r.stdout or '') .. (r.stderr or ''), r.code
@@ -64,7 +68,10 @@ it("the README's first lazy.nvim spec defines :Errsig and enables the server", f
   eq(0, code, 'nvim exit: ' .. out)
   ok(out:find('command', 1, true) and not out:find('no-command', 1, true), ':Errsig is defined: ' .. out)
   ok(out:find('enabled', 1, true) and not out:find('not-enabled', 1, true), 'the LSP config is enabled: ' .. out)
-  ok(out:find('notified: \n', 1, true) or out:match('notified: *$') or out:find('notified: \r', 1, true), 'no warning: ' .. out)
+  ok(
+    out:find('notified: \n', 1, true) or out:match('notified: *$') or out:find('notified: \r', 1, true),
+    'no warning: ' .. out
+  )
 end)
 
 it('the spec for a copy of editors/nvim (opts = {}) works too', function()

@@ -27,7 +27,10 @@ it('attaches to a *.log file (filetype log) and puts the diagnostic on line 0', 
   eq('errsig', d[1].source, 'source')
   eq(vim.diagnostic.severity.ERROR, d[1].severity, 'severity')
   ok(d[1].message:find('403', 1, true), 'message names the status: ' .. d[1].message)
-  ok(client.root_dir and client.root_dir:find(vim.fs.dirname(vim.fs.dirname(vim.api.nvim_buf_get_name(buf))), 1, true), 'root is the .git dir')
+  ok(
+    client.root_dir and client.root_dir:find(vim.fs.dirname(vim.fs.dirname(vim.api.nvim_buf_get_name(buf))), 1, true),
+    'root is the .git dir'
+  )
 end)
 
 it('hover on the finding: headline, causes and fix steps (Fix:)', function()
@@ -132,5 +135,5 @@ it('code action "Run errsig doctor" runs on the server and shows its report', fu
   vim.fn.bufload(report)
   local text = T.text(report)
   ok(text:find('errsig doctor', 1, true), 'the report: ' .. text:sub(1, 200))
-  ok(not text:find('sk%-ant%-api03%-[%w_-]+[^%]]') , 'no key in the report')
+  ok(not text:find('sk%-ant%-api03%-[%w_-]+[^%]]'), 'no key in the report')
 end)

@@ -16,8 +16,12 @@ local function open_machine()
   T.copy(T.fixture('cc-2.0-print-permission_denied.txt'), path)
   T.setup({
     cmd = {
-      'env', 'HOME=' .. home, 'ERRSIG_DOCTOR_PLATFORM=linux',
-      'ERRSIG_DOCTOR_MANAGED_SETTINGS=' .. root .. '/no-managed.json', T.bin, 'lsp',
+      'env',
+      'HOME=' .. home,
+      'ERRSIG_DOCTOR_PLATFORM=linux',
+      'ERRSIG_DOCTOR_MANAGED_SETTINGS=' .. root .. '/no-managed.json',
+      T.bin,
+      'lsp',
     },
   })
   vim.cmd.edit(vim.fn.fnameescape(path))
@@ -48,7 +52,14 @@ it('hover: "On this machine:" names the cause after the headline; its fix is the
   end
   ok(headline and machine and machine > headline and machine <= headline + 5, 'right after the headline:\n' .. md)
   local flat = md:gsub('\n', ' ')
-  ok(flat:find('`claude -p` sends ANTHROPIC_API_KEY from the env block of ' .. root .. '/.claude/settings.local.json', 1, true), flat)
+  ok(
+    flat:find(
+      '`claude -p` sends ANTHROPIC_API_KEY from the env block of ' .. root .. '/.claude/settings.local.json',
+      1,
+      true
+    ),
+    flat
+  )
   ok(flat:find('truncated or altered, because a cut or altered key is not a key the API knows', 1, true), flat)
   -- The preferred code action is that cause's fix.
   local d = T.diags(buf)

@@ -123,7 +123,8 @@ end)
 
 it('a resize re-wraps a running terminal and the new width reaches the server', function()
   local nv = T.child()
-  nv.lua([[
+  nv.lua(
+    [[
     local bin, fixture = ...
     vim.o.columns, vim.o.lines = 120, 40
     require('errsig').setup({ cmd = { bin, 'lsp' } })
@@ -131,7 +132,10 @@ it('a resize re-wraps a running terminal and the new width reaches the server', 
     vim.cmd('vertical resize 62')
     vim.wo.signcolumn = 'yes:1'
     vim.fn.jobstart({ 'sh', '-c', 'cat "$1"; exec sleep 60', 'sh', fixture }, { term = true })
-  ]], T.bin, T.fixture('cc-1.0-print-permission_denied.txt'))
+  ]],
+    T.bin,
+    T.fixture('cc-1.0-print-permission_denied.txt')
+  )
   local state = [[
     local buf = vim.api.nvim_get_current_buf()
     local client = require('errsig').client(buf)
@@ -214,11 +218,15 @@ end)
 
 it('K in a terminal opens the hover float, which stays until the cursor moves', function()
   local nv = T.child()
-  nv.lua([[
+  nv.lua(
+    [[
     local bin, fixture = ...
     require('errsig').setup({ cmd = { bin, 'lsp' } })
     vim.fn.jobstart({ 'sh', '-c', 'cat "$1"; exec sleep 60', 'sh', fixture }, { term = true })
-  ]], T.bin, T.fixture('cc-2.1-print-permission_denied.txt'))
+  ]],
+    T.bin,
+    T.fixture('cc-2.1-print-permission_denied.txt')
+  )
   eventually(5000, function()
     return #nv.lua([[return require('errsig').diagnostics(0)]]) == 1
   end, 'a diagnostic')

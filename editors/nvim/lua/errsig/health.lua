@@ -34,13 +34,10 @@ function M.check()
   local bin = config.binary(o)
   local path = vim.fn.exepath(bin)
   if path == '' then
-    health.error(
-      ('server binary not found: %q is not an executable (cmd = %s)'):format(bin, vim.inspect(o.cmd)),
-      {
-        'Install errsig and put it on $PATH: `cargo install --locked --path server` in the errsig repository, or a release archive (see its README, Installation)',
-        "or give its path: require('errsig').setup({ cmd = { '/path/to/errsig', 'lsp' } })",
-      }
-    )
+    health.error(('server binary not found: %q is not an executable (cmd = %s)'):format(bin, vim.inspect(o.cmd)), {
+      'Install errsig and put it on $PATH: `cargo install --locked --path server` in the errsig repository, or a release archive (see its README, Installation)',
+      "or give its path: require('errsig').setup({ cmd = { '/path/to/errsig', 'lsp' } })",
+    })
   else
     local r = try({ path, '--version' })
     local out = r and vim.trim(r.stdout or '') or ''
@@ -77,11 +74,13 @@ function M.check()
   end
   health.info(('cmd = %s'):format(table.concat(o.cmd, ' ')))
   health.info(('filetypes = %s'):format(table.concat(o.filetypes, ', ')))
-  health.info(('terminals = %s, live_check = %s, virtual_text = %s'):format(
-    tostring(o.terminals),
-    tostring(o.live_check),
-    tostring(o.virtual_text)
-  ))
+  health.info(
+    ('terminals = %s, live_check = %s, virtual_text = %s'):format(
+      tostring(o.terminals),
+      tostring(o.live_check),
+      tostring(o.virtual_text)
+    )
+  )
   if next(o.severity) then
     health.info('severity overrides: ' .. vim.inspect(o.severity, { newline = ' ', indent = '' }))
   end
@@ -96,11 +95,7 @@ function M.check()
   end
   for _, client in ipairs(clients) do
     local root = client.root_dir or '(no root)'
-    health.ok(('client %d (root %s), %s'):format(
-      client.id,
-      root,
-      client.initialized and 'running' or 'starting'
-    ))
+    health.ok(('client %d (root %s), %s'):format(client.id, root, client.initialized and 'running' or 'starting'))
     for buf in pairs(client.attached_buffers) do
       if vim.api.nvim_buf_is_valid(buf) then
         local term = vim.bo[buf].buftype == 'terminal'

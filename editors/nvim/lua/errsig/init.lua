@@ -84,8 +84,10 @@ function M.setup(opts)
   local bin = config.binary(o)
   if vim.fn.executable(bin) == 0 then
     vim.notify(
-      ('errsig: %q is not an executable: install errsig (`cargo install --locked --path server` in the repository, '
-        .. 'or a release archive) and put it on $PATH, or set cmd. See :checkhealth errsig'):format(bin),
+      (
+        'errsig: %q is not an executable: install errsig (`cargo install --locked --path server` in the repository, '
+        .. 'or a release archive) and put it on $PATH, or set cmd. See :checkhealth errsig'
+      ):format(bin),
       vim.log.levels.WARN
     )
   end
