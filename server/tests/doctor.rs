@@ -928,3 +928,359 @@ fn scenario_for_a_finding_in_a_real_capture() {
     let (code, text) = m.doctor(&["--for", "/nonexistent.log:1"]);
     assert_eq!(code, 2, "{text}");
 }
+
+#[test]
+fn scenario_an_unapproved_good_key_alone_is_information_not_a_cause() {
+    // A well-formed key, not approved for interactive use, and no login:
+    // interactive Claude Code asks once — nothing here causes an error.
+    let mut m = Machine::new("unapproved-good");
+    m.set("ANTHROPIC_API_KEY", KEY);
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(cause.starts_with("no cause: nothing on this machine can cause an API error"), "{text}");
+    assert!(fix.is_empty(), "no fix for information: {text}");
+    assert!(
+        text.contains("info:     ANTHROPIC_API_KEY is not approved for interactive use: interactive Claude Code asks once whether to use it"),
+        "{text}"
+    );
+    assert!(!text.contains("no credential at all"), "{text}");
+}
+
+#[test]
+fn scenario_a_probe_401_strengthens_the_cause_it_agrees_with() {
+    let api = mock(
+        401,
+        r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+        Duration::ZERO,
+    );
+    // A malformed key: the headline stays the key's shape, with its fix.
+    let mut m = Machine::new("probe-401-fix");
+    m.set("ANTHROPIC_API_KEY", &format!("{KEY}\r")).set("ANTHROPIC_BASE_URL", &api.url);
+    let (code, cause, fix, text) = m.headline(&["--probe"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("carriage return") && cause.contains("invisible characters"), "{text}");
+    assert!(fix.contains("set ANTHROPIC_API_KEY again"), "{fix}");
+    // A well-formed key the API refuses through a base URL: the API's own
+    // error (with its request id) came through, so the key is the cause,
+    // not the gateway that passed the refusal on.
+    let mut m = Machine::new("probe-401-refused");
+    m.set("ANTHROPIC_API_KEY", KEY).set("ANTHROPIC_BASE_URL", &api.url);
+    let (code, cause, fix, text) = m.headline(&["--probe"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        cause.contains("`claude -p` sends ANTHROPIC_API_KEY from the environment, and the API refuses it"),
+        "{text}"
+    );
+    assert!(cause.contains("revoked or belong to another organization"), "{cause}");
+    assert!(fix.contains("create a new key in the Console"), "{fix}");
+    assert!(
+        text.contains("evidence: the probe got HTTP 401 authentication_error: invalid x-api-key from the API"),
+        "{text}"
+    );
+    assert!(!text.starts_with("cause:    requests go to"), "{text}");
+}
+
+#[test]
+fn scenario_cloud_providers_each_missing_piece() {
+    // Bedrock with a region but no credentials at all.
+    let mut m = Machine::new("bedrock-nocreds");
+    m.set("CLAUDE_CODE_USE_BEDROCK", "1").set("AWS_REGION", "us-east-1");
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("Amazon Bedrock (CLAUDE_CODE_USE_BEDROCK=1) without AWS credentials"), "{cause}");
+    assert!(cause.contains("because:  with CLAUDE_CODE_USE_BEDROCK=1 every request goes to Amazon Bedrock"), "{cause}");
+    assert!(fix.contains("set AWS credentials") && fix.contains("AWS_BEARER_TOKEN_BEDROCK"), "{fix}");
+    // A profile that exists is credentials; one that does not is the cause.
+    write(&m.home.join(".aws/config"), "[profile dev]\nregion = us-east-1\n");
+    m.set("AWS_PROFILE", "dev");
+    let (code, _, _, text) = m.headline(&[]);
+    assert_eq!(code, 0, "{text}");
+    m.set("AWS_PROFILE", "gone");
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("without the AWS profile gone (AWS_PROFILE), which is in neither"), "{cause}");
+    assert!(fix.contains("create the profile gone (`aws configure --profile gone`"), "{fix}");
+    // A Bedrock API key alone, and no region.
+    let mut m = Machine::new("bedrock-token-noregion");
+    m.set("CLAUDE_CODE_USE_BEDROCK", "1").set("AWS_BEARER_TOKEN_BEDROCK", "FAKEdoctorBEDROCK");
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("without AWS_REGION") && !cause.contains("AWS credentials"), "{cause}");
+    assert!(fix.contains("set AWS_REGION"), "{fix}");
+
+    // Vertex with a project but no region.
+    let mut m = Machine::new("vertex-noregion");
+    write(&m.root.join("adc.json"), "{}");
+    let adc = m.root.join("adc.json").display().to_string();
+    m.set("CLAUDE_CODE_USE_VERTEX", "1")
+        .set("ANTHROPIC_VERTEX_PROJECT_ID", "proj")
+        .set("GOOGLE_APPLICATION_CREDENTIALS", &adc);
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("Google Vertex AI (CLAUDE_CODE_USE_VERTEX=1) without CLOUD_ML_REGION"), "{cause}");
+    assert!(
+        cause.contains("because:  with CLAUDE_CODE_USE_VERTEX=1 every request goes to Google Vertex AI"),
+        "{cause}"
+    );
+    assert!(fix.contains("set CLOUD_ML_REGION"), "{fix}");
+
+    // Foundry with a resource and no credentials.
+    let mut m = Machine::new("foundry-nocreds");
+    m.set("CLAUDE_CODE_USE_FOUNDRY", "1").set("ANTHROPIC_FOUNDRY_RESOURCE", "my-resource");
+    let (code, cause, fix, _) = m.headline(&[]);
+    assert_eq!(code, 1);
+    assert!(cause.contains("Microsoft Foundry (CLAUDE_CODE_USE_FOUNDRY=1) without credentials"), "{cause}");
+    assert!(
+        cause.contains("because:  with CLAUDE_CODE_USE_FOUNDRY=1 every request goes to Microsoft Foundry"),
+        "{cause}"
+    );
+    assert!(fix.contains("ANTHROPIC_FOUNDRY_API_KEY") && fix.contains("az login"), "{fix}");
+    // Complete: healthy.
+    m.set("ANTHROPIC_FOUNDRY_API_KEY", "FAKEdoctorFOUNDRY");
+    let (code, _, _, text) = m.headline(&[]);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn scenario_a_login_organization_rule_has_its_fix() {
+    let m = Machine::new("force-org-fix");
+    m.login(3_600_000, true);
+    let managed = m.root.join("managed-settings.json");
+    write(&managed, "{\"forceLoginOrgUUID\": [\"11111111-2222-3333-4444-555555555555\"]}");
+    write(
+        &m.home.join(".claude.json"),
+        "{\"oauthAccount\": {\"organizationUuid\": \"99999999-8888-7777-6666-555555555555\"}}",
+    );
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        cause
+            .contains(&format!("belongs to organization 99999999-8888-7777-6666-555555555555 ({})", managed.display())),
+        "{cause}"
+    );
+    assert!(
+        cause.contains("because:  Claude Code refuses a login that its managed or project rule does not allow"),
+        "{cause}"
+    );
+    assert!(
+        fix.contains(&format!(
+            "`claude /logout`, then `claude /login` with the method and organization {} allows",
+            managed.display()
+        )),
+        "{fix}"
+    );
+    // The stored login of the allowed organization: healthy.
+    write(
+        &m.home.join(".claude.json"),
+        "{\"oauthAccount\": {\"organizationUuid\": \"11111111-2222-3333-4444-555555555555\"}}",
+    );
+    let (code, _, _, text) = m.headline(&[]);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn scenario_managed_settings_are_the_administrators_not_the_users_to_edit() {
+    // macOS: a base URL from the managed settings is named with its file,
+    // and the fix is not "remove it from" a file the user cannot edit.
+    let mut m = Machine::new("macos-managed-fix");
+    m.env.remove("ERRSIG_DOCTOR_MANAGED_SETTINGS");
+    let root = m.root.join("fsroot");
+    m.set("ERRSIG_DOCTOR_PLATFORM", "macos").set("ERRSIG_DOCTOR_ROOT", &root.display().to_string());
+    m.set("ANTHROPIC_API_KEY", KEY);
+    executable(&m.bin.join("security"), "#!/bin/sh\nexit 44\n");
+    let managed = root.join("Library/Application Support/ClaudeCode/managed-settings.json");
+    write(&managed, "{\"env\": {\"ANTHROPIC_BASE_URL\": \"https://llm.corp.example\"}}");
+    let (code, cause, fix, text) = m.headline(&["--rule", "403-gateway"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains(&format!("from the env block of {}", managed.display())), "{cause}");
+    assert!(
+        fix.contains(&format!("the managed settings file {} is your administrator's", managed.display()))
+            && fix.contains("ask the administrator"),
+        "{fix}"
+    );
+    assert!(!fix.starts_with("fix:      remove ANTHROPIC_BASE_URL"), "{fix}");
+    assert!(!text.contains("--fix unset-base-url"), "no errsig fix edits managed settings: {text}");
+
+    // Windows: with nothing in C:\Program Files, C:\ProgramData's file is
+    // the managed one; backups go to %LOCALAPPDATA%\errsig\backups.
+    let mut m = Machine::new("windows-programdata");
+    m.env.remove("ERRSIG_DOCTOR_MANAGED_SETTINGS");
+    let root = m.root.join("fsroot");
+    let profile = m.root.join("userprofile");
+    let local = m.root.join("localappdata");
+    m.set("ERRSIG_DOCTOR_PLATFORM", "windows").set("ERRSIG_DOCTOR_ROOT", &root.display().to_string());
+    m.set("USERPROFILE", &profile.display().to_string()).set("LOCALAPPDATA", &local.display().to_string());
+    let managed = root.join("ProgramData/ClaudeCode/managed-settings.json");
+    write(&managed, "{\"forceLoginMethod\": \"console\"}");
+    let creds = profile.join(".claude/.credentials.json");
+    write(
+        &creds,
+        &format!(
+            "{{\"claudeAiOauth\":{{\"accessToken\":\"{TOKEN}\",\"expiresAt\":{},\"scopes\":[\"user:inference\"],\"subscriptionType\":\"pro\"}}}}",
+            now_ms() + 3_600_000
+        ),
+    );
+    let (code, cause, fix, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        cause.contains(&format!(
+            "forceLoginMethod is \"console\" but the stored login is a Claude subscription (pro) ({})",
+            managed.display()
+        )),
+        "{text}"
+    );
+    assert!(fix.contains("`claude /logout`, then `claude /login`"), "{fix}");
+    let file = m.ws.join(".claude/settings.json");
+    write(&file, &format!("{{\"env\": {{\"ANTHROPIC_API_KEY\": \"{KEY}\"}}}}"));
+    let (code, text) = m.doctor(&["--fix", "unset-env", "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(local.join("errsig/backups/index.json").is_file(), "{text}");
+}
+
+#[test]
+fn scenario_for_conditions_the_cause_on_the_error() {
+    // One machine with several candidate causes: a truncated key for
+    // `claude -p`, a stored login for interactive `claude`, a proxy. Each
+    // real capture points at a different one.
+    let mut m = Machine::new("for-conditioned");
+    m.login(3_600_000, true);
+    m.set("ANTHROPIC_API_KEY", &KEY[..60]).set("HTTPS_PROXY", "http://proxy.corp.example:3128");
+    let at = |f: &str| format!("{FIXTURES}/{f}.txt:1");
+    // 401 "Invalid API key": the key's shape.
+    let (code, cause, fix, text) = m.headline(&["--for", &at("cc-2.1-print-auth_401")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("sends ANTHROPIC_API_KEY from the environment") && cause.contains("truncated"), "{text}");
+    assert!(fix.contains("set ANTHROPIC_API_KEY again"), "{fix}");
+    // An OAuth scope 403 proves an OAuth token was sent: interactive
+    // `claude` with the stored login; the fix is /login.
+    let (code, cause, fix, text) = m.headline(&["--for", &at("cc-2.1-print-oauth_scope")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        cause.contains("interactive `claude` sends the stored /login") && cause.contains("predates a scope"),
+        "{text}"
+    );
+    assert!(cause.contains("because:  a token keeps the scopes it was issued with"), "{cause}");
+    assert!(fix.contains("run `claude /login` (no logout needed)"), "{fix}");
+    // Revoked: the stored login, not the key.
+    let (code, cause, fix, text) = m.headline(&["--for", &at("cc-2.1-print-oauth_revoked")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("the stored /login was refused: revoked"), "{text}");
+    assert!(cause.contains("an expired login and a revoked one look the same on disk"), "{cause}");
+    assert!(fix.contains("run `claude /login`"), "{fix}");
+    // The gateway's HTML 403 with no request id: the proxy.
+    let (code, cause, fix, text) = m.headline(&["--for", &at("cc-2.1-print-gateway_html")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("a proxy is in the path: HTTPS_PROXY → proxy.corp.example:3128"), "{text}");
+    assert!(fix.contains("retry with the proxy unset"), "{fix}");
+    // "Request not allowed": the proxy, not the key (a malformed key gets a 401).
+    let (code, cause, _, text) = m.headline(&["--for", &at("cc-2.1-print-request_not_allowed")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("a proxy is in the path"), "{text}");
+    // A rate limit is the API's answer to an accepted credential: nothing
+    // here causes it (exit 0), and the unrelated problem is mentioned.
+    let (code, cause, fix, text) = m.headline(&["--for", &at("cc-2.1-print-rate_limit")]);
+    assert_eq!(code, 0, "{text}");
+    assert!(cause.starts_with("no cause: nothing on this machine explains this error"), "{text}");
+    assert!(fix.is_empty(), "{text}");
+    assert!(text.contains("info:     a 429 is the API's answer to a request it accepted"), "{text}");
+    assert!(
+        text.contains("info:     unrelated to this error, but worth fixing: `claude -p` sends ANTHROPIC_API_KEY"),
+        "{text}"
+    );
+
+    // A Bedrock denial on a complete Bedrock setup: the AWS side.
+    let mut m = Machine::new("for-bedrock");
+    m.login(3_600_000, true);
+    write(&m.home.join(".aws/credentials"), "[dev]\naws_access_key_id = FAKEdoctorAWS\n");
+    m.set("CLAUDE_CODE_USE_BEDROCK", "1").set("AWS_REGION", "eu-west-1").set("AWS_PROFILE", "dev");
+    m.set("ANTHROPIC_API_KEY", KEY);
+    let (code, cause, fix, text) = m.headline(&["--for", &at("cc-2.1-print-bedrock")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("printed by claude-code") && text.contains("rule 403-bedrock"), "{text}");
+    assert!(
+        cause.contains("Claude Code uses Amazon Bedrock (AWS_REGION=eu-west-1, credentials: AWS_PROFILE=dev)"),
+        "{text}"
+    );
+    assert!(cause.contains("not from an Anthropic key or login"), "{cause}");
+    assert!(fix.contains("model access, IAM role") && text.contains("run `aws sts get-caller-identity`"), "{text}");
+    // A Vertex denial: Google's side.
+    let mut m = Machine::new("for-vertex");
+    write(&m.home.join(".config/gcloud/application_default_credentials.json"), "{}");
+    m.set("CLAUDE_CODE_USE_VERTEX", "1").set("CLOUD_ML_REGION", "us-east5").set("ANTHROPIC_VERTEX_PROJECT_ID", "proj");
+    let (code, cause, _, text) = m.headline(&["--for", &at("cc-2.1-print-vertex")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("Claude Code uses Google Vertex AI (ANTHROPIC_VERTEX_PROJECT_ID=proj"), "{text}");
+    assert!(text.contains("run `gcloud auth application-default login`"), "{text}");
+
+    // An SDK's error with a subscription token in its environment: what the
+    // SDK reads, not Claude Code's precedence.
+    let mut m = Machine::new("for-sdk-oauth");
+    m.login(3_600_000, true);
+    m.set("ANTHROPIC_API_KEY", TOKEN);
+    let (code, cause, fix, text) = m.headline(&["--for", &format!("{FIXTURES}/py-sdk-print-auth_401.txt:4")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("the program reads ANTHROPIC_API_KEY from its environment, and it is an OAuth"), "{text}");
+    assert!(cause.contains("only works in Claude Code"), "{cause}");
+    assert!(fix.contains("give the program a Console API key"), "{fix}");
+    // The diagnosis (after the summary, the `for:` line and a blank line),
+    // not the checks, which describe Claude Code too.
+    let head: String = text.lines().skip(3).take_while(|l| !l.is_empty()).collect();
+    assert!(!head.contains("/login"), "an SDK has no /login: {text}");
+    assert!(
+        text.contains("evidence: ANTHROPIC_API_KEY in its environment is an OAuth access token (sk-ant-oat01)"),
+        "the secret filter keeps the description: {text}"
+    );
+    assert!(!text.contains("[REDACTED]"), "{text}");
+    // --rule shows the rule's title once.
+    let (_, text) = m.doctor(&["--rule", "401-authentication"]);
+    let for_line = text.lines().find(|l| l.starts_with("for:")).unwrap_or_default().to_owned();
+    assert_eq!(for_line.matches("401-authentication").count(), 1, "{for_line}");
+    // Exit 2: the doctor could not run.
+    let (code, text) = m.doctor(&["--rule", "no-such-rule"]);
+    assert_eq!(code, 2, "{text}");
+    let (code, text) = m.doctor(&["--for", &format!("{FIXTURES}/cc-2.1-print-auth_401.txt:999")]);
+    assert_eq!(code, 2, "{text}");
+    let (code, text) = m.doctor(&["--for", "no-line-number"]);
+    assert_eq!(code, 2, "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn scenario_a_backup_across_file_systems_is_whole_and_private() {
+    // The backups on another file system (tmpfs) than the login: the move is
+    // a copy, fsync, rename, then remove — the original is gone only when
+    // the whole copy is in place, private, and restorable.
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let shm = Path::new("/dev/shm");
+    let m = Machine::new("cross-fs");
+    let other = shm.is_dir()
+        && std::fs::metadata(shm).map(|s| s.dev()).ok() != std::fs::metadata(&m.home).map(|s| s.dev()).ok();
+    if !other {
+        eprintln!("SKIPPED cross-fs backup: no second file system at /dev/shm");
+        return;
+    }
+    let state = shm.join(format!("errsig-doctor-cross-fs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let mut m = m;
+    m.set("XDG_STATE_HOME", &state.display().to_string());
+    m.login(-48 * 3_600_000, false);
+    let file = m.home.join(".claude/.credentials.json");
+    let original = std::fs::read(&file).unwrap();
+    let (code, text) = m.doctor(&["--fix", "move-credentials", "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(!file.exists(), "moved: {text}");
+    let dir = state.join("errsig/backups");
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 2, "the backup and the index, no half-written copy: {names:?}");
+    let kept = names.iter().find(|n| n.ends_with(".credentials.json")).map(|n| dir.join(n)).unwrap();
+    assert_eq!(std::fs::read(&kept).unwrap(), original, "whole");
+    assert_eq!(std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let (code, text) = m.doctor(&["--restore", &backup_id(&text)]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(std::fs::read(&file).unwrap(), original, "restored across file systems");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "its own mode back");
+    assert!(!kept.exists());
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -18,10 +18,19 @@
 //!    kind of error adds to the causes that produce it and takes from those
 //!    that cannot (an HTML 403 with no request id comes from a gateway or
 //!    proxy, a 401 from the key's shape or a revoked login, an OAuth scope
-//!    403 from the stored login, a Bedrock denial from the AWS side).
+//!    403 from the stored login, a Bedrock denial from the AWS side). A
+//!    malformed key is refused with a 401, so a 403 `permission_error` or
+//!    "Request not allowed" takes 50 from it. An OAuth error proves an
+//!    OAuth token was sent: when `claude -p` sends a key, the stored login
+//!    of interactive `claude` is the one refused. A rate limit, an overload,
+//!    a request too large or a server error (`ErrorKind::Service`) is the
+//!    API's answer to a credential it accepted: every local cause takes 200
+//!    (nothing here explains it; the best unrelated one is information).
 //! 3. **The probe** is evidence, not a cause: it strengthens the causes it
 //!    agrees with (an HTML answer → the gateway or proxy; a refusal by the
-//!    API → the credential) and weakens the others.
+//!    API → the credential) and weakens the others (the API's own refusal,
+//!    with its request id, through a base URL takes 40 from the gateway:
+//!    it passed the refusal on).
 //!
 //! The highest score is the cause; the next few are "also possible". What
 //! cannot cause an error (a token Claude Code will refresh, the one-time
@@ -64,6 +73,10 @@ pub enum ErrorKind {
     Bedrock,
     /// Google Vertex AI refused.
     Vertex,
+    /// The service's answer to a request it accepted (rate limit, overload,
+    /// a request too large, a server error): no credential, login or
+    /// setting on this machine causes it.
+    Service,
     /// Anything else.
     Other,
 }
@@ -99,6 +112,15 @@ fn kind_of(rule: &str, platform: Platform, request_id: bool) -> ErrorKind {
         "400-claude-code-only-credential" => ErrorKind::ClaudeCodeOnly,
         "403-bedrock" => ErrorKind::Bedrock,
         "403-vertex" => ErrorKind::Vertex,
+        "400-invalid-request"
+        | "404-not-found"
+        | "409-conflict"
+        | "413-request-too-large"
+        | "429-rate-limit"
+        | "500-api-error"
+        | "504-timeout"
+        | "529-overloaded"
+        | "5xx-server-error" => ErrorKind::Service,
         _ => match platform {
             Platform::Gateway => ErrorKind::Gateway,
             Platform::Bedrock => ErrorKind::Bedrock,
@@ -136,7 +158,7 @@ impl ErrorContext {
             status: None,
             claude_code: true,
             producer: Producer::ClaudeCode.as_str(),
-            headline: format!("{} ({})", rule.title, rule.id),
+            headline: rule.title.clone(),
         }
     }
 }
@@ -373,11 +395,22 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
                     ),
                 )
                 .fix(
-                    format!(
-                        "set {} (in the shell or a settings env block), or unset {} to use the Anthropic API",
-                        c.missing.join(" and "),
-                        c.flag
-                    ),
+                    {
+                        // What is missing is set; a profile that does not
+                        // exist is created (or another one named).
+                        let set: Vec<&str> = c
+                            .missing
+                            .iter()
+                            .filter(|m| !m.starts_with("the AWS profile"))
+                            .map(String::as_str)
+                            .collect();
+                        let mut steps = c.to_do.clone();
+                        if !set.is_empty() {
+                            steps
+                                .insert(0, format!("set {} (in the shell or a settings env block)", set.join(" and ")));
+                        }
+                        format!("{}, or unset {} to use the Anthropic API", steps.join("; "), c.flag)
+                    },
                     Remedy::Manual,
                 ),
             );
@@ -576,16 +609,21 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
 
 fn network_causes(f: &Facts, program: bool, out: &mut Vec<Cause>) {
     let base = if program {
-        f.program.base_url.clone().map(|h| (h, Origin::Environment, Vec::new(), false))
+        f.program.base_url.clone().map(|h| (h, Origin::Environment, Vec::new(), false, false))
     } else {
-        f.base_url.clone().map(|b| (b.host, b.origin, b.overrides, b.from_project))
+        f.base_url.clone().map(|b| (b.host, b.origin, b.overrides, b.from_project, b.managed))
     };
-    if let Some((host, origin, overrides, from_project)) = base {
+    if let Some((host, origin, overrides, from_project, managed)) = base {
         if host != "api.anthropic.com" {
             let mut cause =
                 format!("requests go to {host} (ANTHROPIC_BASE_URL from {}), not to Anthropic", origin.describe());
             let mut score = 50;
             let (fix, remedy) = match (&origin, overrides.first()) {
+                // The administrator's file: not the user's to edit.
+                (Origin::Settings(p), _) if managed => (
+                    format!("the managed settings file {} is your administrator's and overrides every other setting: check the gateway's logs, or ask the administrator", p.display()),
+                    Remedy::Manual,
+                ),
                 (Origin::Settings(p), Some((other, o))) => {
                     score = 60;
                     cause.push_str(&format!("; this value overrides {other} from {}", o.describe()));
@@ -641,12 +679,12 @@ fn program_causes(f: &Facts, out: &mut Vec<Cause>) {
         ),
         Some(s) if s.kind.starts_with("OAuth") => out.push(
             Cause::new(CauseId::ProgramKey, 100, format!("the program reads {name} from its environment, and it is {} {}", if s.kind.starts_with('O') { "an" } else { "a" }, s.kind), "an OAuth token from a Claude subscription only works in Claude Code; other programs need a Console API key")
-                .evidence(format!("{name}: {}", s.describe()))
+                .evidence(format!("{name} in its environment is {}", s.describe()))
                 .fix(format!("give the program a Console API key (sk-ant-api03-…) in {name}"), Remedy::Manual),
         ),
         Some(s) if !s.problems.is_empty() => out.push(
             Cause::new(CauseId::ProgramKey, 100, format!("the program reads {name} from its environment, and {}", s.problems[0]), shape_because(&s.problems, s.kind))
-                .evidence(format!("{name}: {}", s.describe()))
+                .evidence(format!("{name} in its environment is {}", s.describe()))
                 .fix(format!("set {name} again, copied from the Console with no quotes, spaces or line breaks"), Remedy::Manual),
         ),
         Some(_) => {}
@@ -669,7 +707,9 @@ fn fit(kind: ErrorKind, id: CauseId) -> i32 {
         (K::OauthRevoked, C::KeyShape | C::Proxy | C::Gateway) => -40,
         (K::Permission, C::Shadowing | C::KeyRefused) => 50,
         (K::Permission, C::ForceLogin) => 40,
-        (K::Permission, C::KeyShape) => 20,
+        // A malformed key is refused with a 401 before any permission is
+        // weighed: a 403 came from a credential the API accepted.
+        (K::Permission | K::RequestNotAllowed, C::KeyShape) => -50,
         (K::Permission, C::Proxy) => -30,
         (K::Permission, C::Gateway) => -10,
         (K::OauthScope, C::LoginScope) => 100,
@@ -682,6 +722,8 @@ fn fit(kind: ErrorKind, id: CauseId) -> i32 {
         (K::Bedrock | K::Vertex, C::CloudIncomplete) => 50,
         (K::Bedrock | K::Vertex, C::CloudDenied) => 80,
         (K::Bedrock | K::Vertex, _) => -60,
+        // The API accepted the credential and answered for itself.
+        (K::Service, _) => -200,
         _ => 0,
     }
 }
@@ -689,13 +731,26 @@ fn fit(kind: ErrorKind, id: CauseId) -> i32 {
 /// Causes that only an error names (nothing local shows them).
 fn error_causes(f: &Facts, kind: ErrorKind, out: &mut Vec<Cause>) {
     let login_sent = matches!(f.print.as_ref().map(|s| &s.credential), Some(Credential::Login));
+    // An OAuth error proves an OAuth token was sent: when `claude -p` sends
+    // a key, the error came from interactive `claude` and its stored login.
+    let interactive_login =
+        !login_sent && matches!(f.interactive.as_ref().map(|s| &s.credential), Some(Credential::Login));
+    let whose = if interactive_login {
+        format!(
+            "interactive `claude` sends the stored /login (`claude -p` sends {}), and ",
+            f.print.as_ref().map_or(String::new(), |s| s.describe.clone())
+        )
+    } else {
+        String::new()
+    };
     let token_var = f.print.as_ref().and_then(|s| match &s.credential {
         Credential::Var(n @ "CLAUDE_CODE_OAUTH_TOKEN", _, o) => Some((*n, o.describe())),
         _ => None,
     });
     match kind {
-        ErrorKind::OauthRevoked | ErrorKind::Unauthorized if login_sent => out.push(
-            Cause::new(CauseId::LoginRevoked, 60, "the stored /login was refused: revoked (signed out elsewhere, password changed) or its refresh no longer works".into(), "an expired login and a revoked one look the same on disk; the error says the API no longer accepts it")
+        ErrorKind::OauthRevoked | ErrorKind::Unauthorized
+            if login_sent || (kind == ErrorKind::OauthRevoked && interactive_login) => out.push(
+            Cause::new(CauseId::LoginRevoked, 60, format!("{whose}the stored /login was refused: revoked (signed out elsewhere, password changed) or its refresh no longer works"), "an expired login and a revoked one look the same on disk; the error says the API no longer accepts it")
                 .fix("run `claude /login`", Remedy::Run("claude /login")),
         ),
         ErrorKind::OauthRevoked => {
@@ -706,11 +761,11 @@ fn error_causes(f: &Facts, kind: ErrorKind, out: &mut Vec<Cause>) {
                 );
             }
         }
-        ErrorKind::OauthScope if login_sent => out.push(
-            Cause::new(CauseId::LoginScope, 60, "the stored /login's token predates a scope the request needs".into(), "a token keeps the scopes it was issued with until the next login")
+        ErrorKind::OauthScope if login_sent || interactive_login => out.push(
+            Cause::new(CauseId::LoginScope, 60, format!("{whose}the stored /login's token predates a scope the request needs"), "a token keeps the scopes it was issued with until the next login")
                 .fix("run `claude /login` (no logout needed)", Remedy::Run("claude /login")),
         ),
-        ErrorKind::OauthOrg if login_sent || token_var.is_some() => out.push(
+        ErrorKind::OauthOrg if login_sent || interactive_login || token_var.is_some() => out.push(
             Cause::new(CauseId::OrgNoOauth, 60, "your organization does not allow subscription (OAuth) login for this use".into(), "the refusal is the organization's setting; `/login` again gets the same answer")
                 .fix("use a Console API key (ANTHROPIC_API_KEY), or ask the organization's admin", Remedy::Manual),
         ),
@@ -764,7 +819,17 @@ fn weigh_probe(f: &Facts, out: &mut Vec<Cause>) {
             }) {
                 c.score += 30;
                 c.evidence.push(e.clone());
+                if c.id == CauseId::KeyRefused {
+                    c.cause = c.cause.replace("the API may not accept it", "the API refuses it");
+                }
                 any = true;
+            }
+            // The API's own error, with its request id, came through the
+            // gateway or proxy: they passed the refusal on, not made it.
+            let signed = p.request_id.is_some();
+            for c in out.iter_mut().filter(|c| signed && matches!(c.id, CauseId::Gateway | CauseId::Proxy)) {
+                c.score -= 40;
+                c.evidence.push(format!("{e}: the gateway or proxy passed the API's refusal on"));
             }
             if !any {
                 out.push(
@@ -809,6 +874,18 @@ pub fn diagnose(f: &Facts, error: Option<&ErrorContext>) -> Diagnosis {
     network_causes(f, program, &mut out);
     weigh_probe(f, &mut out);
     if let Some(e) = error {
+        if e.kind == ErrorKind::Service {
+            info.push(format!(
+                "{} is the API's answer to a request it accepted: no credential, login or setting on this machine causes it",
+                e.status.map_or("this error".to_owned(), |s| format!("a {s}"))
+            ));
+            if let Some(best) = out.iter().filter(|c| c.score > 0).min_by_key(|c| -c.score) {
+                info.push(format!(
+                    "unrelated to this error, but worth fixing: {} (`errsig doctor` without --for has the fix)",
+                    best.cause
+                ));
+            }
+        }
         for c in &mut out {
             c.score += fit(e.kind, c.id);
             // An error on a machine without a credential happened where

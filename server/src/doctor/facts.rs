@@ -33,6 +33,8 @@ pub struct Cloud {
     pub provider: &'static str,
     /// What it needs and does not have.
     pub missing: Vec<String>,
+    /// What to do about each missing thing, when it is not "set it".
+    pub to_do: Vec<String>,
     /// What it has (names and non-secret values: region, project, profile).
     pub has: Vec<String>,
 }
@@ -50,6 +52,9 @@ pub struct BaseUrl {
     pub overrides: Vec<(String, Origin)>,
     /// It comes from a workspace file.
     pub from_project: bool,
+    /// It comes from the managed settings (the administrator's: the user
+    /// cannot override or edit them).
+    pub managed: bool,
 }
 
 /// What a program other than Claude Code reads: only its own environment.
@@ -124,6 +129,7 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
     .into_iter()
     .find(|(f, _)| on(f))?;
     let mut missing = Vec::new();
+    let mut to_do = Vec::new();
     let mut has = Vec::new();
     match flag {
         "CLAUDE_CODE_USE_BEDROCK" => {
@@ -134,10 +140,27 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
                 None => missing.push("AWS_REGION (Claude Code does not read the region from ~/.aws/config)".into()),
             }
             let aws = host.home.join(".aws");
+            let config = get("AWS_CONFIG_FILE").map_or_else(|| aws.join("config"), PathBuf::from);
+            let shared = get("AWS_SHARED_CREDENTIALS_FILE").map_or_else(|| aws.join("credentials"), PathBuf::from);
+            let profile = get("AWS_PROFILE");
             let creds = if get("AWS_BEARER_TOKEN_BEDROCK").is_some() {
                 Some("AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key)".to_owned())
-            } else if let Some(p) = shown("AWS_PROFILE") {
-                Some(p)
+            } else if let Some(p) = profile.as_deref().filter(|p| aws_profile_defined(&config, &shared, p)) {
+                Some(format!("AWS_PROFILE={p}"))
+            } else if get("AWS_ACCESS_KEY_ID").is_some() {
+                Some("AWS_ACCESS_KEY_ID".into())
+            } else if let Some(p) = profile {
+                // The AWS SDK stops at a profile it cannot find.
+                missing.push(format!(
+                    "the AWS profile {p} (AWS_PROFILE), which is in neither {} nor {}",
+                    config.display(),
+                    shared.display()
+                ));
+                has.push(format!("AWS_PROFILE={p}"));
+                to_do.push(format!(
+                    "create the profile {p} (`aws configure --profile {p}` or `aws configure sso`), or set AWS_PROFILE to one that exists"
+                ));
+                Some(String::new())
             } else if get("AWS_ACCESS_KEY_ID").is_some() {
                 Some("AWS_ACCESS_KEY_ID".into())
             } else if aws.join("credentials").is_file() || aws.join("config").is_file() {
@@ -150,6 +173,7 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
                 None
             };
             match creds {
+                Some(c) if c.is_empty() => {}
                 Some(c) => has.push(format!("credentials: {c}")),
                 None => missing.push(
                     "AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_BEARER_TOKEN_BEDROCK or ~/.aws)".into(),
@@ -188,7 +212,23 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
             }
         }
     }
-    Some(Cloud { flag, provider, missing, has })
+    Some(Cloud { flag, provider, missing, to_do, has })
+}
+
+/// Whether an AWS profile is defined: `[profile NAME]` (or `[default]`) in
+/// the config file, or `[NAME]` in the shared credentials file.
+fn aws_profile_defined(config: &std::path::Path, shared: &std::path::Path, name: &str) -> bool {
+    let headers = |p: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+            .map(|h| h.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let in_config =
+        headers(config).iter().any(|h| *h == format!("profile {name}") || (name == "default" && h == "default"));
+    in_config || headers(shared).iter().any(|h| h == name)
 }
 
 /// The base URL Claude Code uses, and the values it hides.
@@ -197,7 +237,10 @@ pub fn base_url(host: &Host, sources: &Sources) -> Option<BaseUrl> {
     let (url, origin) = all.next()?;
     let h = url_host(&url);
     let from_project = matches!(&origin, Origin::Settings(p) if sources.is_project(p));
+    let managed =
+        matches!(&origin, Origin::Settings(p) if sources.files.iter().any(|f| f.scope == "managed" && f.path == *p));
     Some(BaseUrl {
+        managed,
         official: h == "api.anthropic.com",
         host: h,
         origin,

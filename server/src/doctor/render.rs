@@ -107,7 +107,8 @@ pub fn human(r: &Report) -> String {
         }
     }
     for c in &r.diagnosis.also {
-        let _ = writeln!(s, "also possible: {} — because {} (fix: {})", c.cause, c.because, c.fix);
+        // `; fix:` rather than parentheses: a fix often ends in a parenthesis.
+        let _ = writeln!(s, "also possible: {} — because {}; fix: {}", c.cause, c.because, c.fix);
     }
     for i in &r.diagnosis.info {
         let _ = writeln!(s, "info:     {i}");
