@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TARGETS=(chunking envelope terminal redact loaders)
+TARGETS=(chunking envelope terminal redact loaders document)
 seconds=600
 picked=()
 while [ $# -gt 0 ]; do
@@ -41,8 +41,9 @@ nice -n 10 cargo fuzz build "${FLAGS[@]}"
 mkdir -p logs
 for t in "${picked[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
-  # max_len: the chunking target is given whole documents; the others lines.
-  case "$t" in chunking|terminal) max_len=16384 ;; *) max_len=4096 ;; esac
+  # max_len: the chunking target is given whole documents, the document
+  # target the pieces it edits with; the others lines.
+  case "$t" in chunking|terminal) max_len=16384 ;; document) max_len=8192 ;; *) max_len=4096 ;; esac
   echo "== fuzz $t for ${seconds}s"
   if ! nice -n 10 cargo fuzz run "${FLAGS[@]}" "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$seconds" -max_len="$max_len" -timeout=20 -rss_limit_mb=2048 \

@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 fixtures=../../tests/fixtures
 rules=../rules
 rm -rf seeds
-mkdir -p seeds/{chunking,envelope,terminal,redact,loaders}
+mkdir -p seeds/{chunking,envelope,terminal,redact,loaders,document}
 
 n=0
 # Real captures: the first 4 KiB of each (errors sit near the start of most),
@@ -23,6 +23,16 @@ for f in "$fixtures"/real/*.txt; do
   esac
   # Lines that hold a body: the envelope reader's input (one split byte first).
   grep -a -m 3 -E '[{[<]' "$f" | head -c 4096 | { printf '\x80'; cat; } > "seeds/envelope/$name" || true
+  # Documents to edit: 5 control bytes (kind and width, the edits' seed),
+  # the capture's start as the text opened, then lines of it to insert
+  # (pieces are separated by 0xFF, which UTF-8 never holds).
+  {
+    printf "\\x0$((n % 5))\\x$((n % 7 + 1))1\\x22\\x33\\x44"
+    head -c 3072 "$f"
+    printf '\xff'
+    grep -a -m 4 -iE 'error|403|401|forbidden|denied' "$f" | head -c 1024 || true
+    printf '\xff日本語のログ 😀 ⎿ wrapped\n'
+  } > "seeds/document/$name"
   # Lines with a request id or a header: what redaction must keep or remove.
   grep -a -m 8 -iE 'req_|x-api-key|authorization|request-id|cookie' "$f" | head -c 4096 > "seeds/redact/$name" || true
 done

@@ -145,7 +145,9 @@ impl Engine {
     /// repeat has been emitted (all of them, at the end); forget specific
     /// ones no new finding can be close to.
     fn release(&mut self, line: Option<u32>) -> Vec<Finding> {
-        let past = |e: &Event| line.is_none_or(|l| e.end.line.saturating_add(RELEASE_LINES) < l);
+        // Past `LAST_LINE` numbers no longer tell distances: release at once.
+        let past =
+            |e: &Event| line.is_none_or(|l| l >= scan::LAST_LINE || e.end.line.saturating_add(RELEASE_LINES) < l);
         let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held).into_iter().partition(|f| past(&f.event));
         self.held = keep;
         self.recent.retain(|(e, _)| !past(e));

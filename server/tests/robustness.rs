@@ -119,3 +119,37 @@ fn no_panic_on_mutated_captures_or_noise() {
     }
     assert!(cases > 700, "{cases}");
 }
+
+/// Past 2³² lines numbers saturate at `LAST_LINE` instead of wrapping
+/// (a release build has no overflow checks): tested by starting the count
+/// just below it rather than by writing four billion lines. Findings keep
+/// coming while the input does (nothing piles up waiting for a distance
+/// that no longer grows), and a number for people (`line + 1`) still fits.
+#[test]
+fn line_numbers_saturate_instead_of_wrapping() {
+    use errsig::scan::LAST_LINE;
+    let catalog = Arc::new(Catalog::builtin());
+    let error = "Failed to authenticate. API Error: 403 Permission denied\n";
+    // Generic (held back to be named by a specific printing nearby).
+    let generic = "> POST /v1/messages HTTP/1.1\nError: 403 status code (no body)\n";
+    for start in [LAST_LINE - 40, LAST_LINE, u32::MAX] {
+        let mut e = Engine::starting_at(catalog.clone(), None, start);
+        let mut during = Vec::new();
+        for i in 0..200 {
+            let mut chunk = String::from("ordinary output\nmore output\n");
+            chunk.push_str(if i % 2 == 0 { error } else { generic });
+            // Both paths of the scanner: lines skipped in bulk, lines read.
+            chunk.push_str(&"skipped line\n".repeat(100));
+            during.extend(e.feed(chunk.as_bytes()));
+        }
+        assert_eq!(e.scanner().line(), LAST_LINE, "start {start}");
+        let at_end = e.finish();
+        assert!(during.len() >= 100, "start {start}: findings came while feeding ({})", during.len());
+        assert!(at_end.len() <= 2, "start {start}: {} waited for the end", at_end.len());
+        for f in during.iter().chain(&at_end) {
+            let (s, t) = (f.event.start.line, f.event.end.line);
+            assert!(s >= start.min(LAST_LINE) && s <= t && t <= LAST_LINE, "start {start}: lines {s}..{t}");
+            assert!(t.checked_add(1).is_some());
+        }
+    }
+}

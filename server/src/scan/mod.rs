@@ -77,6 +77,11 @@ struct Recent {
     lines: VecDeque<(u32, Vec<u8>)>,
 }
 
+/// Line numbers stop growing here: every line past it has this number (a
+/// document of more than 2³² lines, numbered for people as 4,294,967,295),
+/// never a number that wrapped, and `line + 1` still fits.
+pub const LAST_LINE: u32 = u32::MAX - 1;
+
 /// Context lines longer than this are cut: context is for people to read.
 const MAX_CONTEXT_LINE: usize = 4096;
 
@@ -129,7 +134,7 @@ impl Scanner {
     pub fn new(config: ScanConfig) -> Self {
         let asm = wrap::Assembler::new(config.columns);
         Scanner {
-            line_no: config.first_line,
+            line_no: config.first_line.min(LAST_LINE),
             config,
             partial: Vec::new(),
             asm,
@@ -238,7 +243,7 @@ impl Scanner {
         if region.is_empty() {
             return;
         }
-        let n = memchr::memchr_iter(b'\n', region).count() as u32;
+        let n = u32::try_from(memchr::memchr_iter(b'\n', region).count()).unwrap_or(u32::MAX);
         let keep = (n as usize).min(CONTEXT_BEFORE + candidate::MAX_LINES);
         let mut starts = Vec::with_capacity(keep);
         let mut end = region.len() - 1; // the final `\n`
@@ -250,12 +255,12 @@ impl Scanner {
             }
             end = start - 1;
         }
-        let first = self.line_no + n - starts.len() as u32;
+        let first = self.line_no.saturating_add(n).min(LAST_LINE) - starts.len() as u32;
         for (i, &(a, b)) in starts.iter().rev().enumerate() {
             let line = &region[a..b];
             self.recent.push(first + i as u32, line.strip_suffix(b"\r").unwrap_or(line));
         }
-        self.line_no += n;
+        self.line_no = self.line_no.saturating_add(n).min(LAST_LINE);
     }
 
     /// End of input: complete everything and append the remaining events.
@@ -309,7 +314,7 @@ impl Scanner {
 
     fn physical(&mut self, line: &[u8], out: &mut Vec<Event>) {
         let number = self.line_no;
-        self.line_no += 1;
+        self.line_no = (self.line_no + 1).min(LAST_LINE);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = &line[..line.len().min(ansi::MAX_LINE_BYTES)];
         let skip = self.skippable(line);
