@@ -11,7 +11,7 @@
 //! clients, Emacs 28's among them, otherwise leave a message unread until
 //! more bytes arrive).
 //!
-//! [`Deframer`] and [`classify`] are pure (bytes in, items out) so the
+//! [`Deframer`] and [`parse`] are pure (bytes in, items out) so the
 //! rules are unit-tested here; `mod.rs` wires them to stdin and stdout.
 
 use serde_json::{json, Value};
@@ -118,6 +118,9 @@ impl Deframer {
                 }
                 Header::Ok { len, body } => {
                     self.buf.drain(..len);
+                    // Room for the whole body at once: a large message is
+                    // not copied again and again as the buffer doubles.
+                    self.buf.reserve(body.saturating_sub(self.buf.len()));
                     self.want = Some(body);
                 }
             }
@@ -236,10 +239,22 @@ fn valid_id(id: &Value) -> bool {
 
 /// Decide what to do with a message body: only what tower-lsp-server can
 /// decode is forwarded; the rest is answered as JSON-RPC says.
+#[cfg(test)]
 pub fn classify(body: &[u8]) -> Verdict {
+    parse(body).0
+}
+
+/// What to do with a message body (only what tower-lsp-server can decode is
+/// forwarded; the rest is answered as JSON-RPC says), and the parsed
+/// message when it is JSON, so that it need not be parsed again.
+pub fn parse(body: &[u8]) -> (Verdict, Option<Value>) {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return Verdict::Answer(error(Value::Null, code::PARSE_ERROR, "Parse error: the message is not JSON"));
+        return (Verdict::Answer(error(Value::Null, code::PARSE_ERROR, "Parse error: the message is not JSON")), None);
     };
+    (judge(&v), Some(v))
+}
+
+fn judge(v: &Value) -> Verdict {
     let Some(obj) = v.as_object() else {
         // Batches are not part of LSP.
         return Verdict::Answer(error(Value::Null, code::INVALID_REQUEST, "Invalid request: not a JSON object"));

@@ -17,6 +17,7 @@
 //! | `doctor.rs` | the doctor behind commands |
 //! | `output.rs` | writing and showing reports |
 //! | `log.rs` | the log on stderr (`ERRSIG_LOG`), redacted |
+//! | `stash.rs` | large document texts around tower-lsp-server's codec |
 //!
 //! Only this module knows LSP types.
 
@@ -33,6 +34,7 @@ mod output;
 mod server;
 mod session;
 mod settings;
+mod stash;
 mod suppress;
 mod transport;
 
@@ -51,12 +53,14 @@ pub fn run() -> u8 {
         }
     };
     let status = runtime.block_on(async {
-        let (service, socket) = LspService::build(Backend::new)
+        let stash = std::sync::Arc::new(stash::Stash::default());
+        let texts = stash.clone();
+        let (service, socket) = LspService::build(move |client| Backend::new(client, texts.clone()))
             .custom_method(ext::TERMINAL_WIDTH, Backend::terminal_width)
             .custom_method(ext::SCAN_TEXT, Backend::scan_text)
             .custom_method(ext::DEBUG_STATS, Backend::debug_stats)
             .finish();
-        transport::serve(service, socket, tokio::io::stdin(), tokio::io::stdout()).await
+        transport::serve(service, socket, stash, tokio::io::stdin(), tokio::io::stdout()).await
     });
     // Tokio's stdin reader may still block in a read the client never
     // completes; do not wait for it.

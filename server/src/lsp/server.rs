@@ -11,6 +11,7 @@ use super::document::{Document, Kind};
 use super::ext::{self, DebugStats, DebugStatsParams, ScanTextParams, ServerCommand, TerminalWidthParams, TextFinding};
 use super::session::{Open, Publish, State};
 use super::settings::{InitOptions, Settings};
+use super::stash::Stash;
 use super::{actions, diagnostics, hover};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,11 +24,13 @@ use tower_lsp_server::{Client, LanguageServer, UriExt};
 pub struct Backend {
     pub(super) client: Client,
     state: Arc<Mutex<State>>,
+    /// Large document texts, taken out of their messages by the transport.
+    stash: Arc<Stash>,
 }
 
 impl Backend {
-    pub(super) fn new(client: Client) -> Self {
-        Backend { client, state: Arc::new(Mutex::new(State::default())) }
+    pub(super) fn new(client: Client, stash: Arc<Stash>) -> Self {
+        Backend { client, state: Arc::new(Mutex::new(State::default())), stash }
     }
 
     /// The state. A handler that panicked while holding the lock leaves the
@@ -273,7 +276,8 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let publish = {
             let mut st = self.state();
-            let doc = params.text_document;
+            let mut doc = params.text_document;
+            doc.text = self.stash.resolve(std::mem::take(&mut doc.text));
             let kind = Kind::of_scheme(doc.uri.scheme().map_or("", |s| s.as_str()));
             if kind.is_terminal() && !st.settings.terminals {
                 return;
@@ -292,7 +296,10 @@ impl LanguageServer for Backend {
         self.send(publish).await;
     }
 
-    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+    async fn did_change(&self, mut params: DidChangeTextDocumentParams) {
+        for c in &mut params.content_changes {
+            c.text = self.stash.resolve(std::mem::take(&mut c.text));
+        }
         let publish = {
             let mut st = self.state();
             let enc = st.enc();

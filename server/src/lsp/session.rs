@@ -40,6 +40,9 @@ pub struct State {
     /// Workspace folders (may be none: an editor started outside a project).
     pub folders: Vec<PathBuf>,
     projects: HashMap<PathBuf, Arc<Project>>,
+    /// During a reload, the projects before it: a project whose rules did
+    /// not change keeps its catalog, so its documents are not re-scanned.
+    previous: HashMap<PathBuf, Arc<Project>>,
     /// Problems to tell the user about (bad configuration), sent after the
     /// lock is released.
     pub messages: Vec<String>,
@@ -82,6 +85,11 @@ impl State {
             None => Project::builtin(folder),
         };
         project.user_severity = self.settings.severity.clone();
+        if let Some(old) = self.previous.get(&key) {
+            if old.file == project.file && old.rules_text == project.rules_text {
+                project.catalog = old.catalog.clone();
+            }
+        }
         let project = Arc::new(project);
         self.projects.insert(key, project.clone());
         project
@@ -109,10 +117,12 @@ impl State {
         })
     }
 
-    /// Configuration changed: reload projects, rescan and republish everything.
+    /// Configuration changed: reload projects and republish everything.
+    /// Only documents whose rules changed are re-scanned; for the others
+    /// (a severity, a suppression) the findings they hold are re-mapped.
     pub fn reload(&mut self) -> Vec<Publish> {
         self.needs_refresh = self.caps.pull;
-        self.projects.clear();
+        self.previous = std::mem::take(&mut self.projects);
         let uris: Vec<Uri> = self.docs.keys().cloned().collect();
         let mut out = Vec::new();
         for uri in uris {
@@ -127,6 +137,7 @@ impl State {
             }
             out.extend(self.publish(&uri));
         }
+        self.previous.clear();
         out
     }
 }

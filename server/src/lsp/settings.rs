@@ -11,7 +11,15 @@ use errsig::Finding;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// The built-in catalog, loaded once for the whole session: every project
+/// without rules of its own shares it (and the context patterns compiled
+/// from it).
+fn builtin_catalog() -> Arc<Catalog> {
+    static BUILTIN: OnceLock<Arc<Catalog>> = OnceLock::new();
+    BUILTIN.get_or_init(|| Arc::new(Catalog::builtin())).clone()
+}
 
 /// The user's settings (section `errsig`).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -69,6 +77,11 @@ pub struct Project {
     pub catalog: Arc<Catalog>,
     /// The user's severity overrides (they win over the project's).
     pub user_severity: BTreeMap<String, Severity>,
+    /// The project file's `[[rule]]` tables as written (empty without any):
+    /// when a reload finds them unchanged, the old catalog is kept, and the
+    /// documents' findings only need re-mapping (severity, suppressions),
+    /// not re-scanning.
+    pub rules_text: String,
 }
 
 impl Project {
@@ -78,8 +91,9 @@ impl Project {
             root,
             file: None,
             config: Arc::new(Config::default()),
-            catalog: Arc::new(Catalog::builtin()),
+            catalog: builtin_catalog(),
             user_severity: BTreeMap::new(),
+            rules_text: String::new(),
         }
     }
 
@@ -93,12 +107,19 @@ impl Project {
         })?;
         let mut catalog = Catalog::builtin();
         let config = Config::parse(&file.display().to_string(), &text, &mut catalog)?;
+        // Parsed again only for the rule tables (the file parsed above).
+        let rules_text = match toml::from_str::<toml::Table>(&text) {
+            Ok(t) => t.get("rule").map(|r| r.to_string()).unwrap_or_default(),
+            Err(_) => text.clone(),
+        };
+        let catalog = if rules_text.is_empty() { builtin_catalog() } else { Arc::new(catalog) };
         Ok(Project {
             root: file.parent().map(Path::to_path_buf),
             file: Some(file.to_path_buf()),
             config: Arc::new(config),
-            catalog: Arc::new(catalog),
+            catalog,
             user_severity: BTreeMap::new(),
+            rules_text,
         })
     }
 

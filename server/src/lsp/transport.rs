@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! stdin ─▶ Deframer ─▶ classify ─┬─ forward ─▶ duplex ─▶ tower-lsp-server
+//!                                │  large texts ─▶ stash ─▶ the handlers
 //!                                └─ answer ─┐                 │
 //! stdout ◀─ one write per message ◀─ queue ◀┴── Deframer ◀─ duplex
 //! ```
 
-use super::framing::{classify, frame, Deframer, Item, Verdict};
+use super::framing::{self, frame, Deframer, Item, Verdict};
+use super::stash::{self, Stash};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -31,7 +33,13 @@ struct Seen {
 }
 
 /// Serve `service` on the given streams; returns the process exit status.
-pub async fn serve<I, O>(service: LspService<Backend>, socket: ClientSocket, input: I, output: O) -> u8
+pub async fn serve<I, O>(
+    service: LspService<Backend>,
+    socket: ClientSocket,
+    stash: Arc<Stash>,
+    input: I,
+    output: O,
+) -> u8
 where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite + Unpin + Send + 'static,
@@ -42,7 +50,7 @@ where
     let seen = Arc::new(Seen::default());
     let writer = tokio::spawn(write_out(rx, output));
     let relay = tokio::spawn(relay(from_server, tx.clone()));
-    let reader = tokio::spawn(read_in(input, to_server, tx, seen.clone()));
+    let reader = tokio::spawn(read_in(input, to_server, tx, seen.clone(), stash));
     tower_lsp_server::Server::new(server_in, server_out, socket).concurrency_level(16).serve(service).await;
     // After `exit` the reader may still wait on stdin: it has nothing left to do.
     reader.abort();
@@ -66,6 +74,7 @@ async fn read_in<I: AsyncRead + Unpin>(
     mut to_server: tokio::io::DuplexStream,
     answers: mpsc::Sender<Vec<u8>>,
     seen: Arc<Seen>,
+    stash: Arc<Stash>,
 ) {
     let mut d = Deframer::default();
     let mut buf = vec![0u8; PIPE];
@@ -88,7 +97,7 @@ async fn read_in<I: AsyncRead + Unpin>(
                     continue;
                 }
             };
-            let verdict = classify(&body);
+            let (verdict, parsed) = framing::parse(&body);
             match verdict {
                 Verdict::Answer(v) => {
                     tracing::warn!("answered a malformed message: {}", v["error"]["message"]);
@@ -106,7 +115,22 @@ async fn read_in<I: AsyncRead + Unpin>(
                 Verdict::Exit => seen.exit.store(true, Ordering::Relaxed),
                 Verdict::Forward => {}
             }
-            if to_server.write_all(&frame(&body)).await.is_err() {
+            // A large document text goes around tower-lsp-server's codec
+            // (see `stash.rs`); the rest of the message goes through it.
+            let slim = match parsed {
+                Some(mut v) if body.len() >= stash::MIN_BODY => {
+                    (stash.take_texts(&mut v) > 0).then(|| serde_json::to_vec(&v).ok()).flatten()
+                }
+                _ => None,
+            };
+            let out = match slim {
+                Some(slim) => {
+                    drop(body);
+                    frame(&slim)
+                }
+                None => frame(&body),
+            };
+            if to_server.write_all(&out).await.is_err() {
                 return;
             }
             if seen.exit.load(Ordering::Relaxed) {

@@ -17,7 +17,7 @@ pub use schema::{error_at, line_col, Cause, Confidence, Link, RuleDef, Severity,
 use crate::scan::{Event, Platform};
 use regex::{Regex, RegexSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The built-in rule files, embedded at build time.
 const BUILTIN: &[(&str, &str)] = &[
@@ -130,6 +130,11 @@ pub struct Rule {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     rules: Vec<Arc<Rule>>,
+    /// The context patterns compiled once, shared by every engine of this
+    /// catalog: compiling them costs milliseconds and ~100 KB, which a
+    /// language server opening thousands of documents must not pay per
+    /// document. Cleared whenever rules change.
+    context: OnceLock<Arc<RegexSet>>,
 }
 
 impl fmt::Display for Rule {
@@ -167,6 +172,7 @@ impl Catalog {
     }
 
     fn add(&mut self, rules: Vec<Rule>) {
+        self.context = OnceLock::new();
         for r in rules {
             let r = Arc::new(r);
             match self.rules.iter_mut().find(|x| x.id == r.id) {
@@ -204,6 +210,11 @@ impl Catalog {
         // Each pattern compiled on its own when loaded; together they can
         // only fail on size, and then no line is kept as context.
         RegexSet::new(pats).unwrap_or_else(|_| RegexSet::empty())
+    }
+
+    /// [`Catalog::context_patterns`], compiled on first use and shared.
+    pub fn context_set(&self) -> Arc<RegexSet> {
+        self.context.get_or_init(|| Arc::new(self.context_patterns())).clone()
     }
 }
 
