@@ -1284,3 +1284,19 @@ fn scenario_a_backup_across_file_systems_is_whole_and_private() {
     assert!(!kept.exists());
     let _ = std::fs::remove_dir_all(&state);
 }
+
+#[test]
+fn scenario_an_html_403_with_nothing_configured_is_the_network() {
+    // No base URL, no proxy variable: a gateway's page still is not the
+    // API's, so the network in between answered — not the role, not /login.
+    let m = Machine::new("for-html-network");
+    m.login(3_600_000, true);
+    let (code, cause, fix, text) = m.headline(&["--for", &format!("{FIXTURES}/cc-2.1-print-gateway_html.txt:1")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        cause.contains("something between this machine and api.anthropic.com answered instead of the API"),
+        "{text}"
+    );
+    assert!(cause.contains("not the API's, whatever the role"), "{cause}");
+    assert!(fix.contains("TLS-inspecting firewall") && fix.contains("a new key or `/login` does not change"), "{fix}");
+}
