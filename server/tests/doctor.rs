@@ -990,8 +990,12 @@ fn scenario_cloud_providers_each_missing_piece() {
     assert!(cause.contains("Amazon Bedrock (CLAUDE_CODE_USE_BEDROCK=1) without AWS credentials"), "{cause}");
     assert!(cause.contains("because:  with CLAUDE_CODE_USE_BEDROCK=1 every request goes to Amazon Bedrock"), "{cause}");
     assert!(fix.contains("set AWS credentials") && fix.contains("AWS_BEARER_TOKEN_BEDROCK"), "{fix}");
-    // A profile that exists is credentials; one that does not is the cause.
+    // ~/.aws without a [default] profile is no credentials either.
     write(&m.home.join(".aws/config"), "[profile dev]\nregion = us-east-1\n");
+    let (code, cause, _, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("without AWS credentials"), "{cause}");
+    // A profile that exists is credentials; one that does not is the cause.
     m.set("AWS_PROFILE", "dev");
     let (code, _, _, text) = m.headline(&[]);
     assert_eq!(code, 0, "{text}");
