@@ -990,8 +990,12 @@ fn scenario_cloud_providers_each_missing_piece() {
     assert!(cause.contains("Amazon Bedrock (CLAUDE_CODE_USE_BEDROCK=1) without AWS credentials"), "{cause}");
     assert!(cause.contains("because:  with CLAUDE_CODE_USE_BEDROCK=1 every request goes to Amazon Bedrock"), "{cause}");
     assert!(fix.contains("set AWS credentials") && fix.contains("AWS_BEARER_TOKEN_BEDROCK"), "{fix}");
-    // A profile that exists is credentials; one that does not is the cause.
+    // ~/.aws without a [default] profile is no credentials either.
     write(&m.home.join(".aws/config"), "[profile dev]\nregion = us-east-1\n");
+    let (code, cause, _, text) = m.headline(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(cause.contains("without AWS credentials"), "{cause}");
+    // A profile that exists is credentials; one that does not is the cause.
     m.set("AWS_PROFILE", "dev");
     let (code, _, _, text) = m.headline(&[]);
     assert_eq!(code, 0, "{text}");
@@ -1283,4 +1287,20 @@ fn scenario_a_backup_across_file_systems_is_whole_and_private() {
     assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "its own mode back");
     assert!(!kept.exists());
     let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
+fn scenario_an_html_403_with_nothing_configured_is_the_network() {
+    // No base URL, no proxy variable: a gateway's page still is not the
+    // API's, so the network in between answered — not the role, not /login.
+    let m = Machine::new("for-html-network");
+    m.login(3_600_000, true);
+    let (code, cause, fix, text) = m.headline(&["--for", &format!("{FIXTURES}/cc-2.1-print-gateway_html.txt:1")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        cause.contains("something between this machine and api.anthropic.com answered instead of the API"),
+        "{text}"
+    );
+    assert!(cause.contains("not the API's, whatever the role"), "{cause}");
+    assert!(fix.contains("TLS-inspecting firewall") && fix.contains("a new key or `/login` does not change"), "{fix}");
 }

@@ -46,9 +46,16 @@ fn claude() -> Result<PathBuf, String> {
     }
 }
 
-/// One case: the shell's key, and a settings file (scope) holding another.
+/// One case: the shell's variables, and settings files (scope, variable,
+/// value); which credential must arrive, in which header, and what the
+/// doctor must say `claude -p` sends.
 struct Case {
-    scope: Option<&'static str>,
+    name: &'static str,
+    shell: Vec<(&'static str, String)>,
+    files: Vec<(&'static str, &'static str, String)>,
+    arrives: String,
+    auth: &'static str,
+    says: String,
 }
 
 #[test]
@@ -73,25 +80,84 @@ fn the_key_that_arrives_is_the_one_the_doctor_names() {
     let mock = root().join("tests/capture/mock_api.py");
     let base = std::env::temp_dir().join(format!("errsig-real-precedence-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
-    let (shell_key, settings_key) = (key("SHELL"), key("SETTINGS"));
-    for case in [
-        Case { scope: None },
-        Case { scope: Some("user") },
-        Case { scope: Some("project") },
-        Case { scope: Some("local") },
-    ] {
-        let name = case.scope.unwrap_or("shell-only");
+    let (shell_key, settings_key, project_key) = (key("SHELL"), key("SETTINGS"), key("PROJECT"));
+    // A gateway's token (not an Anthropic key's shape), sent as Bearer.
+    let token = format!("gw-{}", &FILL[..40]);
+    let key_in = |scope: &'static str| vec![(scope, "ANTHROPIC_API_KEY", settings_key.clone())];
+    let shell = vec![("ANTHROPIC_API_KEY", shell_key.clone())];
+    let from_file = |f: &str| format!("ANTHROPIC_API_KEY from the env block of {f}");
+    let cases = vec![
+        Case {
+            name: "shell-only",
+            shell: shell.clone(),
+            files: vec![],
+            arrives: shell_key.clone(),
+            auth: "x-api-key",
+            says: "ANTHROPIC_API_KEY from the environment".into(),
+        },
+        Case {
+            name: "user",
+            shell: shell.clone(),
+            files: key_in("user"),
+            arrives: settings_key.clone(),
+            auth: "x-api-key",
+            says: from_file("HOME/.claude/settings.json"),
+        },
+        Case {
+            name: "project",
+            shell: shell.clone(),
+            files: key_in("project"),
+            arrives: settings_key.clone(),
+            auth: "x-api-key",
+            says: from_file("WS/.claude/settings.json"),
+        },
+        Case {
+            name: "local",
+            shell: shell.clone(),
+            files: key_in("local"),
+            arrives: settings_key.clone(),
+            auth: "x-api-key",
+            says: from_file("WS/.claude/settings.local.json"),
+        },
+        // Between files: .claude/settings.local.json over .claude/settings.json.
+        Case {
+            name: "local-over-project",
+            shell: shell.clone(),
+            files: vec![
+                ("project", "ANTHROPIC_API_KEY", project_key.clone()),
+                ("local", "ANTHROPIC_API_KEY", settings_key.clone()),
+            ],
+            arrives: settings_key.clone(),
+            auth: "x-api-key",
+            says: from_file("WS/.claude/settings.local.json"),
+        },
+        // ANTHROPIC_AUTH_TOKEN and ANTHROPIC_API_KEY both: Claude Code sends
+        // both headers (the mock fingerprints x-api-key when both are
+        // there), and the doctor says so.
+        Case {
+            name: "auth-token-and-key",
+            shell: vec![("ANTHROPIC_API_KEY", shell_key.clone()), ("ANTHROPIC_AUTH_TOKEN", token.clone())],
+            files: vec![],
+            arrives: shell_key.clone(),
+            auth: "x-api-key",
+            says: "ANTHROPIC_AUTH_TOKEN from the environment".into(),
+        },
+    ];
+    for case in cases {
+        let name = case.name;
         let (home, ws) = (base.join(name).join("home"), base.join(name).join("ws"));
         std::fs::create_dir_all(home.join(".claude")).unwrap();
         std::fs::create_dir_all(ws.join(".claude")).unwrap();
-        let file = case.scope.map(|s| match s {
+        let path_of = |scope: &str| match scope {
             "user" => home.join(".claude/settings.json"),
             "project" => ws.join(".claude/settings.json"),
             _ => ws.join(".claude/settings.local.json"),
-        });
-        if let Some(f) = &file {
-            std::fs::write(f, format!("{{\"env\":{{\"ANTHROPIC_API_KEY\":\"{settings_key}\"}}}}")).unwrap();
+        };
+        for (scope, var, value) in &case.files {
+            std::fs::write(path_of(scope), format!("{{\"env\":{{\"{var}\":\"{value}\"}}}}")).unwrap();
         }
+        let says =
+            case.says.replace("HOME/", &format!("{}/", home.display())).replace("WS/", &format!("{}/", ws.display()));
         let log = base.join(name).join("requests.jsonl");
         // Inside the namespace: the mock, the real CLI once, the doctor once.
         let script = r#"
@@ -105,9 +171,12 @@ fn the_key_that_arrives_is_the_one_the_doctor_names() {
             "$ERRSIG" doctor --format json
             kill $M
         "#;
-        let out = Command::new("unshare")
-            .args(["-n", "bash", "-c", script])
-            .env_clear()
+        let mut cmd = Command::new("unshare");
+        cmd.args(["-n", "bash", "-c", script]).env_clear();
+        for (k, v) in &case.shell {
+            cmd.env(k, v);
+        }
+        let out = cmd
             .env("HOME", &home)
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("MOCK", &mock)
@@ -116,7 +185,6 @@ fn the_key_that_arrives_is_the_one_the_doctor_names() {
             .env("CLAUDE", &claude)
             .env("ERRSIG", errsig)
             .env("ERRSIG_DOCTOR_MANAGED_SETTINGS", base.join("no-managed-settings.json"))
-            .env("ANTHROPIC_API_KEY", &shell_key)
             .env("ANTHROPIC_BASE_URL", "http://127.0.0.1:8791")
             .env("CLAUDE_CODE_MAX_RETRIES", "0")
             .env("DISABLE_TELEMETRY", "1")
@@ -126,7 +194,7 @@ fn the_key_that_arrives_is_the_one_the_doctor_names() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(!stdout.contains("FAKE0123"), "{name}: the doctor printed a key");
+        assert!(!stdout.contains("FAKE0123"), "{name}: the doctor printed a key or token");
         // What arrived.
         let fp = |k: &str| {
             let o = Command::new("sha256sum")
@@ -141,34 +209,38 @@ fn the_key_that_arrives_is_the_one_the_doctor_names() {
             String::from_utf8_lossy(&o.unwrap().stdout)[..12].to_owned()
         };
         let requests = std::fs::read_to_string(&log).unwrap_or_default();
-        let arrived: Vec<String> = requests
+        let messages: Vec<serde_json::Value> = requests
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/v1/messages")))
-            .filter_map(|r| r["credential"].as_str().map(str::to_owned))
             .collect();
+        let arrived: Vec<String> =
+            messages.iter().filter_map(|r| r["credential"].as_str().map(str::to_owned)).collect();
         assert!(!arrived.is_empty(), "{name}: the CLI sent no request to the mock:\n{requests}");
-        let expected = if file.is_some() { fp(&settings_key) } else { fp(&shell_key) };
+        let expected = fp(&case.arrives);
         assert!(arrived.iter().all(|a| *a == expected), "{name}: arrived {arrived:?}, expected {expected}");
+        assert!(messages.iter().all(|r| r["auth"] == case.auth), "{name}: not sent as {}: {messages:?}", case.auth);
         // What the doctor says `claude -p` sends.
         let report: serde_json::Value =
             serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: {e}\n{stdout}"));
         let print = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "credential.print").unwrap();
         let found = print["found"].as_str().unwrap();
-        match &file {
-            Some(f) => {
-                assert!(
-                    found.contains(&format!("ANTHROPIC_API_KEY from the env block of {}", f.display())),
-                    "{name}: {found}"
-                );
-                let shape =
-                    report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "env.ANTHROPIC_API_KEY").unwrap();
-                assert!(
-                    shape["found"].as_str().unwrap().contains("the shell's ANTHROPIC_API_KEY is not used"),
-                    "{name}: {shape}"
-                );
-            }
-            None => assert!(found.contains("ANTHROPIC_API_KEY from the environment"), "{name}: {found}"),
+        assert!(found.contains(&format!("`claude -p` uses {says}")), "{name}: {found}");
+        if case.shell.iter().any(|(k, _)| *k == "ANTHROPIC_AUTH_TOKEN") {
+            let both = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "credential.both-headers");
+            assert!(
+                both.is_some_and(|c| c["found"].as_str().unwrap_or("").contains("Claude Code sends both")),
+                "{name}: {stdout}"
+            );
+        }
+        // A settings value over the shell's says so.
+        if !case.files.is_empty() {
+            let shape =
+                report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "env.ANTHROPIC_API_KEY").unwrap();
+            assert!(
+                shape["found"].as_str().unwrap().contains("the shell's ANTHROPIC_API_KEY is not used"),
+                "{name}: {shape}"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&base);

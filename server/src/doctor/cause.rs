@@ -872,6 +872,22 @@ pub fn diagnose(f: &Facts, error: Option<&ErrorContext>) -> Diagnosis {
         }
     }
     network_causes(f, program, &mut out);
+    // A gateway's or proxy's answer (HTML, no request id) with neither a
+    // base URL nor a proxy set here: something in the network answered.
+    let in_path = |c: &Cause| matches!(c.id, CauseId::Gateway | CauseId::Proxy);
+    if error.is_some_and(|e| e.kind == ErrorKind::Gateway) && !out.iter().any(in_path) {
+        out.push(
+            Cause::new(
+                CauseId::Interception,
+                60,
+                "something between this machine and api.anthropic.com answered instead of the API (no base URL or proxy is set here)".into(),
+                "an HTML or bare 403 without a request id is a proxy's, firewall's or gateway's page, not the API's, whatever the role",
+            )
+            .evidence("the error has no API error body and no request id")
+            .fix("find the transparent proxy, VPN or TLS-inspecting firewall in the path (NODE_EXTRA_CA_CERTS often names its certificate) and ask its owner; a new key or `/login` does not change its answer", Remedy::Manual)
+            .confirm("the same request from another network succeeds, or the network's proxy log names the refusal"),
+        );
+    }
     weigh_probe(f, &mut out);
     if let Some(e) = error {
         if e.kind == ErrorKind::Service {

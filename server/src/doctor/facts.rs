@@ -163,7 +163,7 @@ pub fn cloud(host: &Host, sources: &Sources) -> Option<Cloud> {
                 Some(String::new())
             } else if get("AWS_ACCESS_KEY_ID").is_some() {
                 Some("AWS_ACCESS_KEY_ID".into())
-            } else if aws.join("credentials").is_file() || aws.join("config").is_file() {
+            } else if aws_profile_defined(&config, &shared, "default") {
                 Some(format!("the default profile in {}", aws.display()))
             } else if get("AWS_WEB_IDENTITY_TOKEN_FILE").is_some()
                 || get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()

@@ -7,7 +7,9 @@
 //! interactive Claude Code ask once) → `apiKeyHelper` →
 //! `CLAUDE_CODE_OAUTH_TOKEN` → the stored `/login`. Each variable's value is
 //! the one Claude Code sees: a settings file's `env` block over the shell
-//! (`settings.rs`).
+//! (`settings.rs`). With both `ANTHROPIC_AUTH_TOKEN` and `ANTHROPIC_API_KEY`
+//! set, Claude Code 2.1 sends both headers (observed with the real CLI):
+//! the token ranks first here, and `credential.both-headers` says so.
 
 use super::super::fix::FixId;
 use super::super::host::{Host, Platform};
@@ -209,6 +211,20 @@ pub fn check(host: &Host, creds: &Credentials) -> Vec<Check> {
                 "ANTHROPIC_API_KEY is set but not approved for interactive use",
             )
             .next("Interactive Claude Code asks once whether to use it; `claude -p` uses it without asking."),
+        );
+    }
+    // Observed with the real CLI (2.1.332, `server/tests/real_cli_precedence.rs`):
+    // with both set, Claude Code sends both headers, not only the token.
+    let set = |n: &str| creds.present.iter().any(|c| matches!(c, Credential::Var(v, ..) if *v == n));
+    if set("ANTHROPIC_AUTH_TOKEN") && set("ANTHROPIC_API_KEY") {
+        out.push(
+            Check::new(
+                "credential.both-headers",
+                Status::Warn,
+                "ANTHROPIC_AUTH_TOKEN and ANTHROPIC_API_KEY are both set: Claude Code sends both, the token as `Authorization: Bearer` and the key as `x-api-key`, and the server chooses which one counts",
+            )
+            .next("Keep only the one the server expects: for the API a key (unset ANTHROPIC_AUTH_TOKEN), for a gateway usually its token (unset ANTHROPIC_API_KEY).")
+            .fix(FixId::UnsetEnv),
         );
     }
     for c in &creds.present {
