@@ -40,8 +40,9 @@ pub struct Backend {
     scans: Arc<tokio::sync::Semaphore>,
 }
 
-/// Documents at least this large are scanned off the handlers when opened.
-pub const OFF_THREAD: usize = 1 << 20;
+/// Documents at least this large are scanned off the handlers when opened
+/// (handing a scan over costs some microseconds; scanning 64 KiB, tens).
+pub const OFF_THREAD: usize = 64 * 1024;
 
 impl Backend {
     pub(super) fn new(client: Client, stash: Arc<Stash>) -> Self {
