@@ -18,6 +18,14 @@ use tower_lsp_server::lsp_types::{Position, TextDocumentContentChangeEvent};
 
 /// Lines between checkpoints during a long scan.
 const CHECKPOINT_EVERY: usize = 2048;
+/// Bytes between checkpoints during a long scan (long lines): a change
+/// re-scans at most about this much before it.
+const CHECKPOINT_BYTES: usize = 1 << 20;
+/// A file smaller than this keeps no checkpoint at its end: re-scanning it
+/// from the top costs a fraction of a millisecond, and a checkpoint (a copy
+/// of the scanner's recent lines) would cost more memory than a small
+/// document's text.
+const SMALL_FILE: usize = 256 * 1024;
 /// Checkpoints kept per document (older ones are thinned out).
 const MAX_CHECKPOINTS: usize = 48;
 /// How much of a file's start the width of a captured transcript is
@@ -64,11 +72,12 @@ pub enum Encoding {
     Utf16,
 }
 
-#[derive(Clone)]
 struct Checkpoint {
     /// Absolute line the engine is about to read.
     line: u32,
-    engine: Engine,
+    /// Boxed: the vector of checkpoints stays small, and a document without
+    /// any pays nothing for the engine's size.
+    engine: Box<Engine>,
     /// Findings emitted before it.
     emitted: usize,
 }
@@ -121,6 +130,11 @@ impl Document {
     #[cfg(test)]
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The catalog its findings are named with.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// The terminal width used for wrapping.
@@ -272,6 +286,36 @@ impl Document {
         start + text.len()
     }
 
+    /// Checkpoints kept.
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Heap bytes held, estimated from capacities (see `errsig/debugStats`).
+    /// A checkpoint counts the engine and the text its scanner retains.
+    pub fn held_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let finding = |f: &Finding| {
+            let e = &f.event;
+            let opt = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
+            size_of::<Finding>()
+                + opt(&e.error_type)
+                + opt(&e.message)
+                + opt(&e.request_id)
+                + e.hints.iter().map(|h| size_of::<String>() + h.capacity()).sum::<usize>()
+                + e.text.capacity()
+                + e.context.iter().map(|c| size_of::<errsig::scan::ContextLine>() + c.text.capacity()).sum::<usize>()
+        };
+        size_of::<Document>()
+            + self.text.capacity()
+            + self.starts.capacity() * size_of::<usize>()
+            + self.checkpoints.capacity() * size_of::<Checkpoint>()
+            + self.checkpoints.iter().map(|c| size_of::<Engine>() + c.engine.scanner().retained_bytes()).sum::<usize>()
+            + (self.findings.capacity() + self.pending.capacity()) * size_of::<Finding>()
+            + self.findings.iter().chain(&self.pending).map(finding).sum::<usize>()
+            - (self.findings.len() + self.pending.len()) * size_of::<Finding>()
+    }
+
     /// Number of lines.
     pub fn line_count(&self) -> usize {
         self.starts.len()
@@ -294,7 +338,7 @@ impl Document {
         let (mut engine, start, emitted) = match cp {
             Some(i) => {
                 let c = &self.checkpoints[i];
-                (c.engine.clone(), c.line, c.emitted)
+                ((*c.engine).clone(), c.line, c.emitted)
             }
             None => (Engine::starting_at(self.catalog.clone(), self.columns, self.removed), self.removed, 0),
         };
@@ -304,16 +348,21 @@ impl Document {
         let last = self.starts.len() - 1;
         let mut fed = 0u64;
         let mut at = first;
+        // Where appends happen: a terminal, a large file.
+        let tail = self.kind.is_terminal() || self.text.len() >= SMALL_FILE;
         while at < last {
-            let next = (at + CHECKPOINT_EVERY).min(last);
+            // Every CHECKPOINT_EVERY lines, or sooner where lines are long.
+            let far = self.line_of(self.starts[at] + CHECKPOINT_BYTES).max(at + 1);
+            let next = (at + CHECKPOINT_EVERY).min(far).min(last);
             let bytes = &self.text.as_bytes()[self.starts[at]..self.starts[next]];
             self.findings.extend(engine.feed(bytes));
             fed += bytes.len() as u64;
             at = next;
-            if engine.scanner().at_line_start() {
+            if engine.scanner().at_line_start() && (at < last || tail) {
                 let line = self.removed + at as u32;
                 self.checkpoints.retain(|c| c.line < line);
-                self.checkpoints.push(Checkpoint { line, engine: engine.clone(), emitted: self.findings.len() });
+                let engine = Box::new(engine.clone());
+                self.checkpoints.push(Checkpoint { line, engine, emitted: self.findings.len() });
             }
         }
         let tail = &self.text.as_bytes()[self.starts[last]..];
@@ -350,7 +399,13 @@ fn infer(text: &str) -> Option<usize> {
 }
 
 fn line_starts(text: &str, base: usize) -> Vec<usize> {
-    std::iter::once(base).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| base + i + 1)).collect()
+    // Counted first, so the vector is allocated once at its size (a
+    // growing one keeps up to half its capacity unused).
+    let n = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    let mut starts = Vec::with_capacity(n + 1);
+    starts.push(base);
+    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| base + i + 1));
+    starts
 }
 
 #[cfg(test)]

@@ -194,6 +194,11 @@ pub struct DebugStats {
     pub findings: usize,
     /// The width used for wrapping.
     pub columns: Option<usize>,
+    /// Checkpoints kept (scanner states to resume from; bounded).
+    pub checkpoints: usize,
+    /// Heap bytes the document holds, estimated from capacities: its text,
+    /// its line index, its checkpoints and its findings.
+    pub held_bytes: usize,
 }
 
 /// What the server tells clients about its extensions

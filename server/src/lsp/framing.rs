@@ -90,8 +90,18 @@ impl Deframer {
                     return None;
                 }
                 self.want = None;
-                let rest = self.buf.split_off(n);
-                return Some(Item::Message(std::mem::replace(&mut self.buf, rest)));
+                // The message gets a buffer of its own size: it may wait in
+                // a queue, and a small one must not hold a whole read's
+                // worth of capacity (256 queued publishes held 16 MiB).
+                let message = if 2 * n >= self.buf.len() {
+                    let rest = self.buf.split_off(n);
+                    std::mem::replace(&mut self.buf, rest)
+                } else {
+                    let m = self.buf[..n].to_vec();
+                    self.buf.drain(..n);
+                    m
+                };
+                return Some(Item::Message(message));
             }
             // Blank lines between messages are harmless (some clients send
             // a trailing newline after each body).

@@ -5,11 +5,19 @@
 //! Anything that waits for the user or the network runs as its own task, and
 //! heavy work (`errsig/scanText`, the doctor) runs on tokio's blocking pool,
 //! so a handler slot is never held by work that can wait.
+//!
+//! Opening a large document (at least [`OFF_THREAD`]) is such work: the
+//! handler records the open (`State::opening`) and returns; the scan runs on
+//! the blocking pool, at most one per core at a time, so many opens are
+//! scanned in parallel. Changes that arrive meanwhile wait in the record, in
+//! order, and are applied when the scan is in; requests about the document
+//! wait for it ([`Backend::settled`]). Smaller documents are scanned in the
+//! handler: that costs less than handing them over.
 
 use super::caps::ClientCaps;
 use super::document::{Document, Kind};
 use super::ext::{self, DebugStats, DebugStatsParams, ScanTextParams, ServerCommand, TerminalWidthParams, TextFinding};
-use super::session::{Open, Publish, State};
+use super::session::{Open, Opening, Publish, Queued, State};
 use super::settings::{InitOptions, Settings};
 use super::stash::Stash;
 use super::{actions, diagnostics, hover};
@@ -26,11 +34,72 @@ pub struct Backend {
     state: Arc<Mutex<State>>,
     /// Large document texts, taken out of their messages by the transport.
     stash: Arc<Stash>,
+    /// Signalled whenever an open scanned off the handlers is in.
+    opened: Arc<tokio::sync::Notify>,
+    /// Scans of opens running on the blocking pool: one per core.
+    scans: Arc<tokio::sync::Semaphore>,
 }
+
+/// Documents at least this large are scanned off the handlers when opened
+/// (handing a scan over costs some microseconds; scanning 64 KiB, tens).
+pub const OFF_THREAD: usize = 64 * 1024;
 
 impl Backend {
     pub(super) fn new(client: Client, stash: Arc<Stash>) -> Self {
-        Backend { client, state: Arc::new(Mutex::new(State::default())), stash }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(State::default())),
+            stash,
+            opened: Arc::new(tokio::sync::Notify::new()),
+            scans: Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
+    }
+
+    /// Wait until a document is not being opened off the handlers (at once
+    /// for every other document, open or not).
+    pub(super) async fn settled(&self, uri: &Uri) {
+        loop {
+            let mut notified = std::pin::pin!(self.opened.notified());
+            // Registered before the check, so a signal in between is not lost.
+            notified.as_mut().enable();
+            if !self.state().opening.contains_key(uri) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A large open's scan is in: apply what arrived meanwhile, then keep it,
+    /// unless the document was closed or opened again during the scan.
+    fn install(&self, uri: &Uri, id: u64, doc: Option<Document>, path: Option<PathBuf>) -> Option<Publish> {
+        let mut st = self.state();
+        if st.opening.get(uri).map(|o| o.id) != Some(id) {
+            return None;
+        }
+        let opening = st.opening.remove(uri)?;
+        let Some(mut doc) = doc else {
+            tracing::error!("the scan of an opened document failed; it is not checked");
+            return None;
+        };
+        // Settings may have changed during the scan.
+        let project = st.project_for(path.as_deref());
+        if !Arc::ptr_eq(&project.catalog, doc.catalog()) {
+            doc.set_catalog(project.catalog.clone());
+        }
+        let enc = st.enc();
+        for q in opening.queued {
+            match q {
+                Queued::Change(version, changes) => {
+                    doc.version = version;
+                    doc.apply(changes, enc);
+                }
+                Queued::Width(columns) => doc.set_columns(Some(columns)),
+            }
+        }
+        tracing::debug!(bytes = doc.scanned, "opened a large document");
+        st.docs.insert(uri.clone(), Open { doc, path, project, published: None });
+        st.publish(uri)
     }
 
     /// The state. A handler that panicked while holding the lock leaves the
@@ -69,6 +138,10 @@ impl Backend {
         }
         let publish = {
             let mut st = self.state();
+            if let Some(o) = st.opening.get_mut(&params.uri) {
+                o.queued.push(Queued::Width(params.columns));
+                return;
+            }
             match st.docs.get_mut(&params.uri) {
                 Some(open) => {
                     open.doc.set_columns(Some(params.columns));
@@ -97,6 +170,14 @@ impl Backend {
                 ext::MAX_SCAN_TEXT
             )));
         }
+        // The same bounds as `errsig/terminalWidth`.
+        let columns = params.columns.filter(|c| {
+            let ok = (2..=errsig::scan::ansi::MAX_COLUMNS).contains(c);
+            if !ok {
+                tracing::warn!(columns = c, "{}: a width outside 2..=65536 is ignored", ext::SCAN_TEXT);
+            }
+            ok
+        });
         let (catalog, enc) = {
             let mut st = self.state();
             let project = st.project_for(None);
@@ -105,7 +186,7 @@ impl Backend {
         // Off the handler slots: the scan is CPU work, and awaiting it keeps
         // the request cancellable.
         let found = tokio::task::spawn_blocking(move || {
-            let found = errsig::scan_bytes(catalog, params.columns, params.text.as_bytes());
+            let found = errsig::scan_bytes(catalog, columns, params.text.as_bytes());
             found
                 .iter()
                 .map(|f| {
@@ -128,6 +209,7 @@ impl Backend {
     }
 
     pub(super) async fn debug_stats(&self, params: DebugStatsParams) -> Result<DebugStats> {
+        self.settled(&params.uri).await;
         let st = self.state();
         let open = st.docs.get(&params.uri).ok_or_else(|| Error::invalid_params("document is not open"))?;
         Ok(DebugStats {
@@ -142,6 +224,8 @@ impl Backend {
             removed: open.doc.removed(),
             findings: open.doc.findings().count(),
             columns: open.doc.columns(),
+            checkpoints: open.doc.checkpoints(),
+            held_bytes: open.doc.held_bytes(),
         })
     }
 
@@ -274,11 +358,11 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let mut doc = params.text_document;
+        doc.text = self.stash.resolve(std::mem::take(&mut doc.text));
+        let kind = Kind::of_scheme(doc.uri.scheme().map_or("", |s| s.as_str()));
         let publish = {
             let mut st = self.state();
-            let mut doc = params.text_document;
-            doc.text = self.stash.resolve(std::mem::take(&mut doc.text));
-            let kind = Kind::of_scheme(doc.uri.scheme().map_or("", |s| s.as_str()));
             if kind.is_terminal() && !st.settings.terminals {
                 return;
             }
@@ -288,6 +372,28 @@ impl LanguageServer for Backend {
                 Kind::NvimTerminal => st.widths.remove(&doc.uri),
                 _ => None,
             };
+            // Opened again: an earlier open still being scanned is stale.
+            st.opening.remove(&doc.uri);
+            if doc.text.len() >= OFF_THREAD {
+                st.docs.remove(&doc.uri);
+                st.last_open += 1;
+                let id = st.last_open;
+                st.opening.insert(doc.uri.clone(), Opening { id, queued: Vec::new() });
+                drop(st);
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let catalog = project.catalog.clone();
+                    let (uri, version, text) = (doc.uri, doc.version, doc.text);
+                    let permit = me.scans.clone().acquire_owned().await;
+                    let scan = move || Document::open(kind, text, version, catalog, columns);
+                    let doc = tokio::task::spawn_blocking(scan).await.ok();
+                    drop(permit);
+                    let publish = me.install(&uri, id, doc, path);
+                    me.opened.notify_waiters();
+                    me.send(publish).await;
+                });
+                return;
+            }
             let d = Document::open(kind, doc.text, doc.version, project.catalog.clone(), columns);
             tracing::debug!(bytes = d.scanned, "opened a document");
             st.docs.insert(doc.uri.clone(), Open { doc: d, path, project, published: None });
@@ -304,6 +410,10 @@ impl LanguageServer for Backend {
             let mut st = self.state();
             let enc = st.enc();
             let uri = params.text_document.uri;
+            if let Some(o) = st.opening.get_mut(&uri) {
+                o.queued.push(Queued::Change(params.text_document.version, params.content_changes));
+                return;
+            }
             let Some(open) = st.docs.get_mut(&uri) else {
                 return;
             };
@@ -327,6 +437,8 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let (pushed, pull) = {
             let mut st = self.state();
+            // Closed while being opened: nothing was published yet.
+            st.opening.remove(&params.text_document.uri);
             let removed = st.docs.remove(&params.text_document.uri);
             (removed.map(|o| o.doc.kind.is_terminal()), st.caps.pull)
         };
@@ -347,6 +459,7 @@ impl LanguageServer for Backend {
     }
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        self.settled(&params.text_document.uri).await;
         let st = self.state();
         let enc = st.enc();
         let items = match st.docs.get(&params.text_document.uri) {
@@ -365,6 +478,7 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
+        self.settled(&p.text_document.uri).await;
         let (found, trusted) = {
             let st = self.state();
             let found =
@@ -386,6 +500,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.settled(&params.text_document.uri).await;
         let st = self.state();
         let Some(open) = st.docs.get(&params.text_document.uri) else {
             return Ok(None);
@@ -395,6 +510,11 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        // A command about a document (explain, report, suppress) waits for it.
+        let uri = params.arguments.first().and_then(|a| a.get("uri")).and_then(|u| u.as_str()?.parse::<Uri>().ok());
+        if let Some(uri) = uri {
+            self.settled(&uri).await;
+        }
         actions::execute(self, params).await
     }
 }

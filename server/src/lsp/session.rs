@@ -9,7 +9,7 @@ use super::settings::{self, Project, Settings};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tower_lsp_server::lsp_types::{Diagnostic, Uri};
+use tower_lsp_server::lsp_types::{Diagnostic, TextDocumentContentChangeEvent, Uri};
 
 /// One open document with what belongs to it.
 pub struct Open {
@@ -23,11 +23,32 @@ pub struct Open {
     pub published: Option<i32>,
 }
 
+/// A large document being scanned off the handlers: what arrives for it
+/// meanwhile waits here, in order, and is applied when the scan is in.
+pub struct Opening {
+    /// Which open this is (a re-open or a close makes the scan's result stale).
+    pub id: u64,
+    /// Changes and widths that arrived during the scan.
+    pub queued: Vec<Queued>,
+}
+
+/// What arrived for a document still being opened.
+pub enum Queued {
+    /// `didChange`: the new version and its changes.
+    Change(i32, Vec<TextDocumentContentChangeEvent>),
+    /// `errsig/terminalWidth`.
+    Width(usize),
+}
+
 /// Everything the handlers share.
 #[derive(Default)]
 pub struct State {
     /// Open documents.
     pub docs: HashMap<Uri, Open>,
+    /// Large documents being scanned off the handlers (not in `docs` yet).
+    pub opening: HashMap<Uri, Opening>,
+    /// The id of the last open scanned off the handlers.
+    pub last_open: u64,
     /// Widths reported before the terminal document was opened.
     pub widths: HashMap<Uri, usize>,
     /// What the client negotiated.

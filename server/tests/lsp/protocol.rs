@@ -166,3 +166,101 @@ fn a_client_that_stops_reading_gets_everything_when_it_reads_again() {
     alive(&mut c);
     assert_eq!(c.shutdown(), Some(0));
 }
+
+#[test]
+fn absurd_widths_are_ignored_with_a_log_line() {
+    let (mut c, _ws) = started("abuse-width");
+    let uri = "term://~/w//77:/bin/sh";
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "", "version": 0, "text": "$ ls\n" } }),
+    );
+    // Above the scanner's MAX_COLUMNS (65,536) or below 2: nothing changes
+    // (2^40 used to be accepted, and cost 26 s and 106 MB).
+    for columns in [1u64 << 40, 65_537, 1, 0] {
+        c.notify("errsig/terminalWidth", json!({ "uri": uri, "columns": columns }));
+        let s = c.request("errsig/debugStats", json!({ "uri": uri }));
+        assert!(s["columns"].is_null(), "{columns}: {s}");
+        assert_eq!(s["bytesScanned"], 5, "{columns}: nothing was re-scanned: {s}");
+    }
+    // The bounds themselves are widths.
+    for columns in [2u64, 65_536, 80] {
+        c.notify("errsig/terminalWidth", json!({ "uri": uri, "columns": columns }));
+        let s = c.request("errsig/debugStats", json!({ "uri": uri }));
+        assert_eq!(s["columns"], columns, "{s}");
+    }
+    // `errsig/scanText` ignores the same widths: as if none were given.
+    let err = "Failed to authenticate. API Error: 403 Permission denied";
+    let plain = c.request("errsig/scanText", json!({ "text": err }));
+    for columns in [1u64 << 40, 0] {
+        let r = c.request("errsig/scanText", json!({ "text": err, "columns": columns }));
+        assert_eq!(r, plain, "{columns}");
+    }
+    alive(&mut c);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let (status, stderr) = c.finish();
+    assert_eq!(status, Some(0));
+    let ignored = stderr.lines().filter(|l| l.contains("a width outside 2..=65536 is ignored")).count();
+    assert_eq!(ignored, 6, "one log line per ignored width:\n{stderr}");
+    assert!(stderr.contains("1099511627776"), "the width is named:\n{stderr}");
+}
+
+/// Memory per open document, by the server's own count (`heldBytes` of
+/// `errsig/debugStats`: capacities of its text, line index, checkpoints and
+/// findings), never by a clock.
+#[test]
+fn memory_per_open_document_is_bounded() {
+    let (mut c, _ws) = started("bounded-docs");
+    let tiny = "2026-11-28T10:00:00.000Z INFO api: started\nFailed to authenticate. API Error: 403 Permission denied\n";
+    for i in 0..200 {
+        let uri = format!("untitled:tiny-{i}");
+        c.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "log", "version": 0, "text": tiny } }),
+        );
+    }
+    for i in [0, 99, 199] {
+        let s = c.request("errsig/debugStats", json!({ "uri": format!("untitled:tiny-{i}") }));
+        assert_eq!(s["findings"], 1, "{s}");
+        assert_eq!(s["checkpoints"], 0, "a small file keeps no scanner copies: {s}");
+        assert!(s["heldBytes"].as_u64().unwrap() <= 10 * 1024, "a tiny document costs at most 10 KiB: {s}");
+    }
+    // A large file: its text once, plus bounded checkpoints.
+    let line = "2026-11-28T10:00:00.000Z INFO worker: job finished in 12 ms, retry none, queue empty\n";
+    let big = line.repeat(8 * 1024 * 1024 / line.len());
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": "untitled:big", "languageId": "log", "version": 0, "text": big } }),
+    );
+    let s = c.request("errsig/debugStats", json!({ "uri": "untitled:big" }));
+    let held = s["heldBytes"].as_u64().unwrap() as f64;
+    assert!(s["checkpoints"].as_u64().unwrap() <= 48, "{s}");
+    assert!(held <= 1.2 * big.len() as f64, "{held} bytes held for {} of text: {s}", big.len());
+    // A terminal that keeps printing and trims its top stays bounded too.
+    let uri = "errsig-terminal:/1/bounded";
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "", "version": 0, "text": "" } }),
+    );
+    let mut lines = 0u32;
+    for v in 1..=300 {
+        let chunk = line.repeat(100);
+        let end = json!({ "line": lines, "character": 0 });
+        let mut changes = vec![json!({ "range": { "start": end, "end": end }, "text": chunk })];
+        lines += 100;
+        if lines > 2000 {
+            changes.push(json!({ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 1000, "character": 0 } }, "text": "" }));
+            lines -= 1000;
+        }
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": v }, "contentChanges": changes }),
+        );
+    }
+    let s = c.request("errsig/debugStats", json!({ "uri": uri }));
+    assert_eq!(s["lines"], lines + 1, "{s}");
+    let text = (lines as usize) * line.len();
+    assert!(s["heldBytes"].as_u64().unwrap() as usize <= 2 * text + 512 * 1024, "{text} bytes of text: {s}");
+    assert_eq!(c.shutdown(), Some(0));
+}
