@@ -50,6 +50,18 @@ static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
     let alternatives = [
         // Anthropic keys and tokens: keep the kind, drop the value.
         r"(?P<ant>sk-ant-[a-z]+[0-9]{0,2}-)[A-Za-z0-9_\-.]+".to_owned(),
+        // Cloud credentials, before the names below: at the same place the
+        // first alternative wins, and a key whose letters happen to end like
+        // a name (`AKIA…APIKEY =`) must be the key, not an assignment's name.
+        // A word boundary is not enough where text is escaped or coloured:
+        // `\nAKIA…` in a JSON string (a debug log of the document) or
+        // `ESC[33mAKIA…` has a letter right before the key, so an escape or a
+        // colour sequence there counts as a boundary (kept).
+        concat!(
+            r"(?P<esc>\\[nrt]|(?:\x1b|\\u001[bB]|\\x1[bB]|\\e)\[[0-9;?]*[A-Za-z]|(?-u:\b))",
+            r"(?:(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)|ya29\.[A-Za-z0-9_\-.]+|AIza[0-9A-Za-z_\-]{35})",
+        )
+        .to_owned(),
         // Cookies: every pair, to the end of the value.
         r#"(?P<cookie>(?i:set-cookie|cookie)\\?["']?\s*[:=]\s*\\?["']?)(?P<cval>\[REDACTED\]|[^\r\n"'\\]+)"#.to_owned(),
         // Header values, after any names and schemes (above).
@@ -63,15 +75,6 @@ static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
         ),
         // User and password in a URL (a proxy's).
         r"(?P<url>(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\[]+:[^/\s@]+@".to_owned(),
-        // Cloud credentials. A word boundary is not enough where text is
-        // escaped or coloured: `\nAKIA…` in a JSON string (a debug log of the
-        // document) or `ESC[33mAKIA…` has a letter right before the key, so
-        // an escape or a colour sequence there counts as a boundary (kept).
-        concat!(
-            r"(?P<esc>\\[nrt]|(?:\x1b|\\u001[bB]|\\x1[bB]|\\e)\[[0-9;?]*[A-Za-z]|(?-u:\b))",
-            r"(?:(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)|ya29\.[A-Za-z0-9_\-.]+|AIza[0-9A-Za-z_\-]{35})",
-        )
-        .to_owned(),
     ];
     Regex::new(&alternatives.join("|")).expect("secret patterns are valid")
 });
@@ -185,6 +188,9 @@ mod tests {
             ("Authorization: Bearer FAKEvalueCookie : sessi", "Authorization: Bearer [REDACTED] : sessi"),
             ("x-api-key: FAKEvaluesecret = x", "x-api-key: [REDACTED] = x"),
             ("x-api-key: FAKEvalue123secret:x", "x-api-key: [REDACTED]"),
+            // A key of a known shape whose letters end like a name.
+            ("AKIAE39MYKANNXAPIKEY ==", "[REDACTED] =="),
+            ("AIzaSyFAKEfakeFAKEfakeFAKEfake012apikey = x", "[REDACTED] = x"),
         ];
         for (input, want) in cases {
             assert_eq!(redact(input), want, "{input}");
