@@ -12,30 +12,71 @@ use std::sync::LazyLock;
 /// kept because it is what tells a stale API key from an OAuth token.
 pub const MASK: &str = "[REDACTED]";
 
+/// Header names whose value is a credential (`x-api-key: …`, `"authorization": "…"`).
+const HEADER_NAMES: &str =
+    "x-api-key|x-goog-api-key|api-key|authorization|proxy-authorization|x-amz-security-token|set-cookie|cookie";
+/// Between a header's name and its value, in curl -v, HTTP dumps, JSON
+/// (escaped or not) and Python reprs.
+const HEADER_SEP: &str = r#"\\?["']?\s*[:=]\s*\\?["']?"#;
+/// Names of assignments whose value is a credential: `ANTHROPIC_AUTH_TOKEN=…`,
+/// `api_key='…'`.
+const ASSIGN_NAME: &str = r"(?:[A-Z][A-Z0-9_]*_(?:TOKEN|KEY|SECRET|PASSWORD)|(?i:[a-z0-9_]*(?:api[_-]?key|secret|password|auth[_-]?token|access[_-]?token|access[_-]?key)))";
+const ASSIGN_SEP: &str = r#"["']?\s*[=:]\s*["']?"#;
+/// Authorization schemes, kept before a value (only known ones: any word
+/// would let a key followed by more text, `x-api-key: sk-ant-api03-… next`,
+/// pass as the scheme, unmasked).
+const SCHEMES: &str = "bearer|basic|token|digest|negotiate|ntlm|oauth|dpop|gnap|hoba|mutual|privatetoken|scram-sha-1|scram-sha-256|vapid|concealed|aws4-hmac-sha256|key|bot|apikey";
+
+/// What may stand between a credential's name and its value, any number of
+/// times: another header's name (`x-api-key: x-api-key: …`, a header logged
+/// inside another), an assignment's name, a scheme (`Bearer Bearer …`). The
+/// value is the first word after all of them; without this the first name's
+/// "value" would be the second name, and the real value after it would be
+/// left as it is. A name here is a whole word (`my-api-key`, `AWS_SECRET`,
+/// not `FAKEsecret`) with its `:`/`=` right after it, so that a value that
+/// merely ends like a name and is followed by ` : …` is still the value.
+static LEAD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        r#"(?:(?:[A-Za-z0-9]+[-_])*(?i:{HEADER_NAMES})\\?["']?[:=]\s*\\?["']?|(?:[A-Z][A-Z0-9_]*_(?:TOKEN|KEY|SECRET|PASSWORD)|(?i:(?:[a-z0-9]+_)*(?:api[_-]?key|secret|password|auth[_-]?token|access[_-]?token|access[_-]?key)))["']?[=:]\s*["']?|(?i:{SCHEMES})[ \t]+)"#
+    )
+});
+
 static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    let lead = LEAD.as_str();
+    // A value is the mask itself (so redacting twice changes nothing) or a
+    // word. Word boundaries are ASCII ones: a letter beyond ASCII beside a
+    // key counts as a boundary (more is masked, never less), and the whole
+    // pattern runs on the fast DFA even in text with emoji and box marks.
+    let alternatives = [
         // Anthropic keys and tokens: keep the kind, drop the value.
-        r"(?P<ant>sk-ant-[a-z]+[0-9]{0,2}-)[A-Za-z0-9_\-.]+",
+        r"(?P<ant>sk-ant-[a-z]+[0-9]{0,2}-)[A-Za-z0-9_\-.]+".to_owned(),
+        // Cloud credentials, before the names below: at the same place the
+        // first alternative wins, and a key whose letters happen to end like
+        // a name (`AKIA…APIKEY =`) must be the key, not an assignment's name.
+        // A word boundary is not enough where text is escaped or coloured:
+        // `\nAKIA…` in a JSON string (a debug log of the document) or
+        // `ESC[33mAKIA…` has a letter right before the key, so an escape or a
+        // colour sequence there counts as a boundary (kept).
+        concat!(
+            r"(?P<esc>\\[nrt]|(?:\x1b|\\u001[bB]|\\x1[bB]|\\e)\[[0-9;?]*[A-Za-z]|(?-u:\b))",
+            r"(?:(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)|ya29\.[A-Za-z0-9_\-.]+|AIza[0-9A-Za-z_\-]{35})",
+        )
+        .to_owned(),
         // Cookies: every pair, to the end of the value.
-        r#"|(?P<cookie>(?i:set-cookie|cookie)\\?["']?\s*[:=]\s*\\?["']?)(?P<cval>\[REDACTED\]|[^\r\n"'\\]+)"#,
-        // Header values, in curl -v, HTTP dumps, JSON (escaped or not) and
-        // Python reprs, after an optional scheme (Bearer, Basic, Token…).
-        // Only known schemes: any word would let a key followed by more text
-        // (`x-api-key: sk-ant-api03-… next`) pass as the scheme, unmasked.
-        r#"|(?P<hdr>(?i:x-api-key|x-goog-api-key|api-key|authorization|proxy-authorization|x-amz-security-token)\\?["']?\s*[:=]\s*\\?["']?(?:(?i:bearer|basic|token|digest|negotiate|ntlm|oauth|dpop|gnap|hoba|mutual|privatetoken|scram-sha-1|scram-sha-256|vapid|concealed|aws4-hmac-sha256|key|bot|apikey)[ \t]+)?)(?P<val>\[REDACTED\]|[^\s"',}\\\[][^\s"',}\\]*)"#,
-        r"|(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9_\-.=+/]{8,}",
+        r#"(?P<cookie>(?i:set-cookie|cookie)\\?["']?\s*[:=]\s*\\?["']?)(?P<cval>\[REDACTED\]|[^\r\n"'\\]+)"#.to_owned(),
+        // Header values, after any names and schemes (above).
+        format!(
+            r#"(?P<hdr>(?i:x-api-key|x-goog-api-key|api-key|authorization|proxy-authorization|x-amz-security-token){HEADER_SEP}{lead}*)(?P<val>\[REDACTED\]|[^\s"',}}\\\[][^\s"',}}\\]*)"#
+        ),
+        format!(r"(?P<bearer>(?i:bearer)\s+{lead}*)(?P<bval>\[REDACTED\]|[A-Za-z0-9_\-.=+/]{{8,}})"),
         // Credentials in assignments: ANTHROPIC_AUTH_TOKEN=…, api_key='…'.
-        r#"|(?P<assign>(?:\\[nrt]|\b)(?:[A-Z][A-Z0-9_]*_(?:TOKEN|KEY|SECRET|PASSWORD)|(?i:[a-z0-9_]*(?:api[_-]?key|secret|password|auth[_-]?token|access[_-]?token|access[_-]?key)))["']?\s*[=:]\s*["']?)(?P<aval>\[REDACTED\]|[^\s"',}\[][^\s"',}]*)"#,
+        format!(
+            r#"(?P<assign>(?:\\[nrt]|(?-u:\b)){ASSIGN_NAME}{ASSIGN_SEP}{lead}*)(?P<aval>\[REDACTED\]|[^\s"',}}\[][^\s"',}}]*)"#
+        ),
         // User and password in a URL (a proxy's).
-        r"|(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\[]+:[^/\s@]+@",
-        // Cloud credentials. A word boundary is not enough where text is
-        // escaped or coloured: `\nAKIA…` in a JSON string (a debug log of the
-        // document) or `ESC[33mAKIA…` has a letter right before the key, so
-        // an escape or a colour sequence there counts as a boundary (kept).
-        r"|(?P<esc>\\[nrt]|(?:\x1b|\\u001[bB]|\\x1[bB]|\\e)\[[0-9;?]*[A-Za-z]|\b)",
-        r"(?:(?:AKIA|ASIA)[0-9A-Z]{16}\b|ya29\.[A-Za-z0-9_\-.]+|AIza[0-9A-Za-z_\-]{35})",
-    ))
-    .expect("secret patterns are valid")
+        r"(?P<url>(?-u:\b)[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@\[]+:[^/\s@]+@".to_owned(),
+    ];
+    Regex::new(&alternatives.join("|")).expect("secret patterns are valid")
 });
 
 /// Replace every secret in `text` with [`MASK`]. Redacting twice changes
@@ -43,19 +84,13 @@ static SECRETS: LazyLock<Regex> = LazyLock::new(|| {
 pub fn redact(text: &str) -> Cow<'_, str> {
     SECRETS.replace_all(text, |c: &regex::Captures<'_>| {
         // Already masked: leave as it is.
-        if [c.name("val"), c.name("aval"), c.name("cval")].into_iter().flatten().any(|v| v.as_str() == MASK) {
+        if ["val", "bval", "aval", "cval"].into_iter().filter_map(|n| c.name(n)).any(|v| v.as_str() == MASK) {
             return c[0].to_owned();
         }
         if let Some(u) = c.name("url") {
             return format!("{}{MASK}@", u.as_str());
         }
-        let keep = c
-            .name("ant")
-            .or(c.name("cookie"))
-            .or(c.name("hdr"))
-            .or(c.name("bearer"))
-            .or(c.name("assign"))
-            .or(c.name("esc"));
+        let keep = ["ant", "cookie", "hdr", "bearer", "assign", "esc"].into_iter().find_map(|n| c.name(n));
         match keep {
             Some(p) => format!("{}{MASK}", p.as_str()),
             None => MASK.to_owned(),
@@ -120,6 +155,83 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(redact(input), want, "{input}");
             assert_eq!(redact(want), want, "{want}");
+        }
+    }
+
+    /// Found by the `redact` fuzz target: a header with no value before
+    /// another (`x-api-key: x-api-key: VALUE`) took the second name as its
+    /// value and left `VALUE`. Any chain of names, assignments and schemes
+    /// before a value is now passed over, whatever repeats or nests.
+    #[test]
+    fn names_and_schemes_before_a_value_never_hide_it() {
+        let cases = [
+            ("x-api-key: x-api-key: FAKEvalue123", "x-api-key: x-api-key: [REDACTED]"),
+            ("x-api-key: x-api-key: x-api-key: FAKEvalue123", "x-api-key: x-api-key: x-api-key: [REDACTED]"),
+            ("Authorization: Authorization: Bearer FAKEtok12345", "Authorization: Authorization: Bearer [REDACTED]"),
+            ("Authorization: Bearer Bearer FAKEtok12345", "Authorization: Bearer Bearer [REDACTED]"),
+            ("Bearer Authorization: Bearer FAKEtok12345", "Bearer Authorization: Bearer [REDACTED]"),
+            ("Bearer\n x-api-key: FAKEtok12345", "Bearer\n x-api-key: [REDACTED]"),
+            ("api_key= x-api-key: FAKEvalue123", "api_key= x-api-key: [REDACTED]"),
+            ("ANTHROPIC_AUTH_TOKEN=Bearer FAKEtok12345", "ANTHROPIC_AUTH_TOKEN=Bearer [REDACTED]"),
+            ("secret: Authorization: Bearer FAKEtok12345", "secret: Authorization: Bearer [REDACTED]"),
+            ("x-api-key: my-api-key: FAKEvalue123", "x-api-key: my-api-key: [REDACTED]"),
+            ("x-api-key:\n  x-api-key: FAKEvalue123", "x-api-key:\n  x-api-key: [REDACTED]"),
+            (
+                r#"{"x-api-key": "{\"x-api-key\":\"FAKEvalue123\"}"}"#,
+                r#"{"x-api-key": "[REDACTED]\"x-api-key\":\"[REDACTED]\"}"}"#,
+            ),
+            (r#"'authorization': 'x-api-key: FAKEvalue123'"#, r#"'authorization': 'x-api-key: [REDACTED]'"#),
+            ("x-api-key: x-api-key: sk-ant-api03-FAKEkey-0123", "x-api-key: x-api-key: [REDACTED]"),
+            ("x-api-key: Cookie: session=FAKE", "x-api-key: Cookie: [REDACTED]"),
+            // Found by the fuzzer with the chains: a value that ends like a
+            // name, followed by ` : …`, is still the value.
+            ("Authorization: Bearer FAKEvalueCookie : sessi", "Authorization: Bearer [REDACTED] : sessi"),
+            ("x-api-key: FAKEvaluesecret = x", "x-api-key: [REDACTED] = x"),
+            ("x-api-key: FAKEvalue123secret:x", "x-api-key: [REDACTED]"),
+            // A key of a known shape whose letters end like a name.
+            ("AKIAE39MYKANNXAPIKEY ==", "[REDACTED] =="),
+            ("AIzaSyFAKEfakeFAKEfakeFAKEfake012apikey = x", "[REDACTED] = x"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact(input), want, "{input}");
+            assert_eq!(redact(want), want, "idempotent: {want}");
+            assert!(!redact(input).contains("FAKE"), "{input}");
+        }
+    }
+
+    /// A name and its separator, then any number of names, assignments and
+    /// schemes, then a fake value of every kind: the value never survives,
+    /// and redacting again changes nothing.
+    #[test]
+    fn every_chain_of_names_before_every_kind_of_secret_is_masked() {
+        let leads = [
+            "x-api-key: ",
+            "Authorization: ",
+            "Bearer ",
+            "api_key=",
+            "ANTHROPIC_API_KEY=",
+            "\"x-api-key\": \"",
+            "\\\"authorization\\\":\\\"",
+            "proxy-authorization: Basic ",
+        ];
+        let secrets = [
+            "sk-ant-api03-FAKEfakeFAKE0123",
+            "sk-ant-oat01-FAKEfake.FAKE",
+            "FAKEgatewaykey0123",
+            "AKIAFAKEFAKEFAKEFAKE",
+            "ya29.FAKEfake-FAKE",
+        ];
+        for a in leads {
+            for b in leads {
+                for c in ["", "Bearer ", "x-api-key: "] {
+                    for s in secrets {
+                        let text = format!("> {a}{b}{c}{s} next");
+                        let once = redact(&text);
+                        assert!(!once.contains("FAKE"), "{text} → {once}");
+                        assert_eq!(redact(&once), once, "{text}");
+                    }
+                }
+            }
         }
     }
 
