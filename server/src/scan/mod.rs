@@ -23,7 +23,6 @@ pub mod candidate;
 mod context;
 pub mod envelope;
 mod event;
-mod prefilter;
 pub(crate) mod producers;
 pub mod redact;
 pub mod text;
@@ -288,27 +287,26 @@ impl Scanner {
     /// scanner jumps from one line that may matter to the next with one
     /// automaton pass over the chunk, and only counts the lines between:
     /// this is what keeps it near memory speed.
-    fn lines(&mut self, body: &[u8], out: &mut Vec<Event>) {
-        let mut hot = prefilter::HotLines::new(body);
-        let mut at = 0;
-        while at < body.len() {
+    fn lines(&mut self, mut body: &[u8], out: &mut Vec<Event>) {
+        while !body.is_empty() {
             let busy =
                 self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() || self.asm.columns.is_some();
             let start = if busy {
-                at
+                0
             } else {
-                match hot.next(at) {
+                match anchors::next_hot_line(body) {
                     Some(start) => start,
                     None => {
-                        self.skip(&body[at..]);
+                        self.skip(body);
                         return;
                     }
                 }
             };
-            self.skip(&body[at..start]);
-            let nl = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
-            self.physical(&body[start..nl], out);
-            at = (nl + 1).min(body.len());
+            self.skip(&body[..start]);
+            body = &body[start..];
+            let nl = memchr::memchr(b'\n', body).unwrap_or(body.len());
+            self.physical(&body[..nl], out);
+            body = &body[(nl + 1).min(body.len())..];
         }
     }
 
