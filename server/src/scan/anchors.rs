@@ -202,13 +202,6 @@ static HOT: LazyLock<Hot> = LazyLock::new(|| {
     }
 });
 
-/// Every literal the hot path looks for (keywords, fixed texts, TUI marks,
-/// body openers): the scanner's faster search (`super::prefilter`) must
-/// find a line holding any of them.
-pub(crate) fn hot_literals() -> Vec<Vec<u8>> {
-    WORDS.iter().chain(MARKS).map(|k| k.as_bytes().to_vec()).chain(OPENERS.iter().cloned()).collect()
-}
-
 macro_rules! re {
     ($name:ident, $pat:expr) => {
         static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect(stringify!($name)));
