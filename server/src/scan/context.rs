@@ -49,7 +49,9 @@ impl ContextSet {
 /// all with the same catalog). `None` when nothing needs rewriting or the
 /// rewrite does not compile: the original set is then used.
 fn ascii_twin(set: &RegexSet) -> Option<Arc<RegexSet>> {
-    static MEMO: LazyLock<Mutex<Vec<(Vec<String>, Option<Arc<RegexSet>>)>>> = LazyLock::new(Mutex::default);
+    /// Pattern lists and their twins.
+    type Memo = Vec<(Vec<String>, Option<Arc<RegexSet>>)>;
+    static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
     let patterns = set.patterns();
     let mut memo = MEMO.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, twin)) = memo.iter().find(|(p, _)| p.as_slice() == patterns) {
