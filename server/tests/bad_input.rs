@@ -185,6 +185,51 @@ fn a_million_escapes_or_cursor_moves_on_one_line() {
     }
 }
 
+/// Issue 13: printings that wait for evidence (bare 403s: an HTTP status
+/// line, `403 Forbidden`, an HTML title, `status code (no body)`), packed
+/// together, with evidence for and against among them. Four times the input
+/// must cost at most 4.5 times the counted work: the scanner's own count of
+/// evidence steps, and the bytes allocated.
+#[test]
+fn bare_403s_waiting_for_evidence_cost_linear_work() {
+    let forms = [
+        "HTTP/1.1 403 Forbidden",
+        "Error: 403 status code (no body)",
+        "<html><head><title>403 Forbidden</title></head>",
+        "nginx said 403 Forbidden",
+        "x-request-id: req_011CQ7qZma6cJxJaT73dZWee",
+        "anthropic-version: 2023-06-01",
+        "Server: AmazonS3",
+        "date: Sat, 28 Nov 2026 10:00:00 GMT",
+    ];
+    let make = |lines: usize| {
+        let mut v = String::new();
+        for i in 0..lines {
+            v.push_str(forms[(i * 5 + i / 7) % forms.len()]);
+            v.push('\n');
+        }
+        v.into_bytes()
+    };
+    let run = |input: &[u8]| {
+        let before = allocated();
+        let mut e = Engine::new(Arc::new(Catalog::builtin()), None);
+        let mut found = 0;
+        for c in input.chunks(64 * 1024) {
+            found += e.feed(c).len();
+        }
+        let work = e.scanner().evidence_work();
+        found += e.finish().len();
+        (work, allocated() - before, found)
+    };
+    let base = run(b"").1;
+    let (small, large) = (run(&make(25_000)), run(&make(100_000)));
+    assert!(small.2 > 1000, "bare 403s with Anthropic's evidence are found: {}", small.2);
+    assert!(large.2 >= 4 * small.2 - 8 && large.2 <= 4 * small.2 + 8, "findings: {} then {}", small.2, large.2);
+    assert!(large.0 * 2 <= small.0 * 9, "evidence work: {} then {}", small.0, large.0);
+    let (a, b) = (small.1.saturating_sub(base), large.1.saturating_sub(base));
+    assert!(b * 2 <= a * 9, "allocated: {a} then {b}");
+}
+
 #[test]
 fn crlf_and_lone_cr() {
     let crlf = ERROR.replace('\n', "\r\n").repeat(3);
@@ -357,6 +402,76 @@ mod cli {
             assert_eq!(err.lines().count(), 1, "{err}");
             assert!(err.contains(&format!("cannot read {}", bad.display())), "{err}");
             assert!(out.contains("claude.log:2:"), "the rest is scanned: {out}");
+        }
+    }
+}
+
+/// PowerShell's `>` and `Out-File` write UTF-16LE with a byte order mark;
+/// some tools write UTF-16BE. Both are decoded: the same finding, on the same
+/// line and column, as the UTF-8 file; from a file, a large (mapped) file
+/// and standard input.
+mod utf16 {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    const LOG: &str = "PS C:\\> claude -p hi\r\n\
+        · working\r\n\
+        API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permission denied\"},\"request_id\":\"req_011CQ7qZma6cJxJaT73dZWee\"} · Please run /login\r\n\
+        PS C:\\> 😀 done\r\n";
+
+    fn encode(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut v = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+        for u in text.encode_utf16() {
+            v.extend_from_slice(&if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
+        }
+        v
+    }
+
+    /// `errsig scan --format json` of `bytes`, as a file or on standard
+    /// input; the path and the timing fields are not compared.
+    fn scan(bytes: &[u8], stdin: bool, tag: &str) -> Vec<serde_json::Value> {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_errsig"));
+        c.env_remove("CI").args(["scan", "--format", "json"]).stdout(Stdio::piped());
+        let out = if stdin {
+            let mut child = c.arg("-").stdin(Stdio::piped()).spawn().unwrap();
+            child.stdin.take().unwrap().write_all(bytes).unwrap();
+            child.wait_with_output().unwrap()
+        } else {
+            let path = std::env::temp_dir().join(format!("errsig-utf16-{tag}-{}.log", std::process::id()));
+            std::fs::write(&path, bytes).unwrap();
+            let out = c.arg(&path).stdin(Stdio::null()).output().unwrap();
+            let _ = std::fs::remove_file(&path);
+            out
+        };
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("path");
+                }
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_files_and_stdin_give_the_utf8_findings() {
+        // Large enough to be mapped: the mapped path must hand UTF-16 to the
+        // decoder too.
+        let big: String = "PS C:\\> ls\r\n".repeat(120_000) + LOG;
+        for (text, tag) in [(LOG.to_owned(), "small"), (big, "big")] {
+            let want = scan(text.as_bytes(), false, &format!("{tag}-utf8"));
+            assert_eq!(want.len(), 1, "{tag}: {want:?}");
+            assert_eq!(want[0]["rule"], "403-permission-denied", "{want:?}");
+            for be in [false, true] {
+                let raw = encode(&text, be);
+                for stdin in [false, true] {
+                    let got = scan(&raw, stdin, &format!("{tag}-{be}"));
+                    assert_eq!(got, want, "{tag}, big-endian {be}, stdin {stdin}");
+                }
+            }
         }
     }
 }

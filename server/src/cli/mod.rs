@@ -3,6 +3,8 @@
 
 mod doctor;
 mod explain;
+mod input;
+mod parallel;
 mod report;
 mod scan;
 

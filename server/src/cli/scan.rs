@@ -1,6 +1,8 @@
 //! `errsig scan`: files, directories and standard input.
 
 use super::exit;
+use super::input;
+use super::parallel;
 use super::report::{self, Format, Item, Reporter, Stats};
 use anyhow::{Context, Result};
 use errsig::config::{self, Config};
@@ -13,7 +15,7 @@ use std::sync::Arc;
 
 /// Read this much at a time: large enough to be fast, small enough that a
 /// pipe's findings are printed as soon as their line arrives.
-const CHUNK: usize = 64 * 1024;
+pub(super) const CHUNK: usize = 64 * 1024;
 /// How much of a file is sampled to infer a transcript's terminal width.
 const SAMPLE: usize = 1024 * 1024;
 /// Scans of at least this many bytes of named files show a progress bar.
@@ -282,10 +284,21 @@ impl Run {
         // line is a stream: read it as standard input is read, finding by
         // finding, rather than waiting for a 1 MiB sample that may never
         // come. Only regular files have a width worth inferring.
-        if file.metadata().is_ok_and(|m| !m.is_file()) {
+        let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
+        if !meta.is_file() {
             return self
                 .scan_reader(Some(path), &mut file, true)
                 .with_context(|| format!("cannot read {}", path.display()));
+        }
+        // A large file is mapped and scanned in place (no copies through
+        // read buffers), across the cores where it can be split; a file that
+        // cannot be mapped (or is UTF-16, to be decoded) is read.
+        if meta.len() >= input::MAP_MIN {
+            if let Some(map) = input::map(&file) {
+                if input::utf16(&map).is_none() {
+                    return self.scan_mapped(path, &map);
+                }
+            }
         }
         let mut sample = Vec::new();
         (&mut file)
@@ -296,15 +309,63 @@ impl Run {
         self.scan_reader(Some(path), &mut reader, false).with_context(|| format!("cannot read {}", path.display()))
     }
 
-    fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
+    /// The name a file is shown by, and its path relative to the project.
+    fn names(&self, path: Option<&Path>) -> (String, Option<PathBuf>) {
         let shown = match path {
             Some(p) if self.implicit_cwd => p.strip_prefix(".").unwrap_or(p),
             p => p.unwrap_or(Path::new("")),
         };
         let name = if path.is_some() { shown.display().to_string() } else { "<stdin>".to_owned() };
-        let relative = path.map(|p| relative_to(self.root.as_deref(), p));
+        (name, path.map(|p| relative_to(self.root.as_deref(), p)))
+    }
+
+    /// A whole file in memory (mapped): the same findings, in the same
+    /// order, as reading it (`scan_reader`), split across threads where
+    /// [`parallel::pieces`] proves a split changes nothing.
+    fn scan_mapped(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let (name, relative) = self.names(Some(path));
+        // As the reader does: the width from the first chunk read.
+        let columns = self.columns.or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(CHUNK)]));
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pieces = parallel::pieces(bytes, columns, threads);
+        // Pieces are scanned a round at a time and their findings emitted in
+        // order, so memory holds at most one round's findings.
+        let mut lines_before = 0u32;
+        for round in pieces.chunks(threads.max(1)) {
+            let results: Vec<parallel::Scanned> = if round.len() == 1 {
+                vec![parallel::scan(&self.catalog, columns, bytes, &round[0])]
+            } else {
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = round
+                        .iter()
+                        .map(|piece| {
+                            let catalog = &self.catalog;
+                            s.spawn(move || parallel::scan(catalog, columns, bytes, piece))
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+                })
+            };
+            for (piece, mut scanned) in round.iter().zip(results) {
+                scanned.shift(lines_before.saturating_sub(piece.warm_lines));
+                lines_before = lines_before.saturating_add(scanned.lines.saturating_sub(piece.warm_lines));
+                self.stats.bytes += (piece.end - piece.start) as u64;
+                if let Some(p) = &self.progress {
+                    if p.length().is_some() {
+                        p.inc((piece.end - piece.start) as u64);
+                    }
+                }
+                self.emit(&name, relative.as_deref(), scanned.findings)?;
+            }
+        }
+        self.file_done(&name, true)
+    }
+
+    fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
+        let (name, relative) = self.names(path);
         let mut buf = vec![0u8; CHUNK];
         let mut engine: Option<Engine> = None;
+        let mut decoder = input::Decoder::default();
         loop {
             let k = match input.read(&mut buf) {
                 Ok(0) => break,
@@ -322,31 +383,45 @@ impl Run {
                     p.inc(k as u64);
                 }
             }
+            let text = decoder.push(&buf[..k]);
+            if text.is_empty() {
+                continue;
+            }
             // The width is inferred from the first chunk of a file (the
             // reader starts with a 1 MiB sample); a pipe gets it only from
             // --columns or .errsig.toml.
             let e = engine.get_or_insert_with(|| {
-                let columns = self.columns.or_else(|| if stream { None } else { errsig::infer_columns(&buf[..k]) });
+                let columns = self.columns.or_else(|| if stream { None } else { errsig::infer_columns(text) });
                 Engine::new(self.catalog.clone(), columns)
             });
-            let found = e.feed(&buf[..k]);
+            let found = e.feed(text);
+            self.emit(&name, relative.as_deref(), found)?;
+        }
+        let rest = decoder.finish();
+        if !rest.is_empty() {
+            let e = engine.get_or_insert_with(|| Engine::new(self.catalog.clone(), self.columns));
+            let found = e.feed(&rest);
             self.emit(&name, relative.as_deref(), found)?;
         }
         let found = engine.map(Engine::finish).unwrap_or_default();
         self.emit(&name, relative.as_deref(), found)?;
-        if path.is_some() {
+        self.file_done(&name, path.is_some())
+    }
+
+    fn file_done(&mut self, name: &str, file: bool) -> Result<()> {
+        if file {
             self.stats.files += 1;
         } else {
             self.stats.stdin = true;
         }
-        match self.reporter.file_done(&name) {
+        match self.reporter.file_done(name) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
             r => r?,
         }
         if let Some(p) = &self.progress {
             if p.length().is_none() {
                 p.inc(1);
-                p.set_message(name);
+                p.set_message(name.to_owned());
             }
         }
         Ok(())

@@ -44,15 +44,38 @@ static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("signal patterns are valid")
 });
 
-static FOREIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bopenai\b|node_modules/openai/|site-packages/openai/|api\.openai\.com|x-github-request-id|api\.github\.com|\bgithub\.com/|Server: AmazonS3|x-amz-request-id|<Code>AccessDenied</Code>|registry\.npmjs\.org|registry\.yarnpkg\.com|\bpypi\.org|files\.pythonhosted\.org|\bghcr\.io|\bdocker\.io|\bquay\.io|\bnpm (?:error|ERR!)|Error response from daemon")
-        .expect("foreign pattern is valid")
-});
+const FOREIGN: &str = r"(?i)\bopenai\b|node_modules/openai/|site-packages/openai/|api\.openai\.com|x-github-request-id|api\.github\.com|\bgithub\.com/|Server: AmazonS3|x-amz-request-id|<Code>AccessDenied</Code>|registry\.npmjs\.org|registry\.yarnpkg\.com|\bpypi\.org|files\.pythonhosted\.org|\bghcr\.io|\bdocker\.io|\bquay\.io|\bnpm (?:error|ERR!)|Error response from daemon";
 
-static ANTHROPIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)anthropic|\breq_01[1-9A-HJ-NP-Za-km-z]{20,26}\b|/v1/messages\b|\bclaude[ -](?:code|opus|sonnet|haiku|\d)|CLAUDE_CODE_")
-        .expect("anthropic pattern is valid")
-});
+const ANTHROPIC: &str = r"(?i)anthropic|\breq_01[1-9A-HJ-NP-Za-km-z]{20,26}\b|/v1/messages\b|\bclaude[ -](?:code|opus|sonnet|haiku|\d)|CLAUDE_CODE_";
+
+/// The patterns as written, and with ASCII word boundaries: the fast
+/// engines decide an ASCII boundary on any text, a Unicode one only on ASCII
+/// text, and the two agree on a line whose non-ASCII characters are all
+/// punctuation or symbols (`super::context`), which is how terminals print
+/// ` · ` and TUI marks. Same answers, without the slow engines.
+struct Twin {
+    unicode: Regex,
+    ascii: Regex,
+}
+
+impl Twin {
+    fn new(pattern: &str) -> Self {
+        let unicode = Regex::new(pattern).expect("signal pattern is valid");
+        let ascii = Regex::new(&super::context::ascii_boundaries(pattern)).unwrap_or_else(|_| unicode.clone());
+        Twin { unicode, ascii }
+    }
+
+    fn is_match(&self, line: &str) -> bool {
+        if super::context::boundaries_agree(line) {
+            self.ascii.is_match(line)
+        } else {
+            self.unicode.is_match(line)
+        }
+    }
+}
+
+static FOREIGN_RE: LazyLock<Twin> = LazyLock::new(|| Twin::new(FOREIGN));
+static ANTHROPIC_RE: LazyLock<Twin> = LazyLock::new(|| Twin::new(ANTHROPIC));
 
 /// The evidence in one line, if any. Foreign evidence is checked first: an
 /// OpenAI traceback line that mentions "claude" in a model name is still
@@ -61,9 +84,9 @@ pub fn signal(line: &str) -> Option<Signal> {
     if !PREFILTER.is_match(line) {
         return None;
     }
-    if FOREIGN.is_match(line) {
+    if FOREIGN_RE.is_match(line) {
         Some(Signal::Foreign)
-    } else if ANTHROPIC.is_match(line) {
+    } else if ANTHROPIC_RE.is_match(line) {
         Some(Signal::Anthropic)
     } else {
         None
@@ -89,6 +112,9 @@ mod tests {
             ("x-github-request-id: 1234", Some(Signal::Foreign)),
             ("hello world", None),
             ("<center>nginx</center>", None),
+            ("· see openai ·", Some(Signal::Foreign)),
+            ("éopenai", None),
+            ("⎿ req_011CSHmzpnGHTh7ZxBa1cFA2 ·", Some(Signal::Anthropic)),
         ] {
             assert_eq!(signal(line), want, "{line}");
         }

@@ -20,6 +20,7 @@ pub mod anchors;
 pub mod ansi;
 pub mod attribution;
 pub mod candidate;
+mod context;
 pub mod envelope;
 mod event;
 pub(crate) mod producers;
@@ -35,6 +36,7 @@ pub use vocab::{ContextLine, Event, Platform};
 
 use attribution::Signal;
 use candidate::{Candidate, Complete, Step};
+use context::ContextSet;
 use regex::RegexSet;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -71,10 +73,68 @@ pub struct ScanConfig {
 
 /// The last physical lines, kept raw (in recycled buffers) so that the hot
 /// path only copies bytes; they are normalised and examined only when a
-/// printing needs its context.
+/// printing needs its context, and then at most once each: what a line says
+/// (its text, a wrapper's signature, whether it is context, its evidence) is
+/// kept with it, so a run of printings does not re-read the lines before
+/// each of them (the dense benchmark, BENCHMARKS.md).
 #[derive(Debug, Clone, Default)]
 struct Recent {
-    lines: VecDeque<(u32, Vec<u8>)>,
+    lines: VecDeque<RecentLine>,
+}
+
+/// One kept line and what has been computed of it.
+#[derive(Debug, Clone, Default)]
+struct RecentLine {
+    number: u32,
+    raw: Vec<u8>,
+    text: Option<String>,
+    producer: Option<Option<Producer>>,
+    context: Option<bool>,
+    signal: Option<Option<Signal>>,
+}
+
+impl RecentLine {
+    /// The normalised text: its virtual rows joined by a space.
+    fn text(&mut self) -> &str {
+        let raw = &self.raw;
+        self.text.get_or_insert_with(|| join_rows(ansi::normalise(raw).iter().map(|r| r.text.as_str())))
+    }
+
+    fn producer(&mut self) -> Option<Producer> {
+        if let Some(p) = self.producer {
+            return p;
+        }
+        let p = producers::signed(self.text());
+        self.producer = Some(p);
+        p
+    }
+
+    fn context(&mut self, set: &ContextSet) -> bool {
+        if let Some(c) = self.context {
+            return c;
+        }
+        let c = set.is_match(self.text());
+        self.context = Some(c);
+        c
+    }
+
+    fn signal(&mut self) -> Option<Signal> {
+        if let Some(s) = self.signal {
+            return s;
+        }
+        let s = attribution::signal(self.text());
+        self.signal = Some(s);
+        s
+    }
+}
+
+fn join_rows<'a>(mut rows: impl Iterator<Item = &'a str>) -> String {
+    let mut text = rows.next().unwrap_or_default().to_owned();
+    for r in rows {
+        text.push(' ');
+        text.push_str(r);
+    }
+    text
 }
 
 /// Line numbers stop growing here: every line past it has this number (a
@@ -86,25 +146,29 @@ pub const LAST_LINE: u32 = u32::MAX - 1;
 const MAX_CONTEXT_LINE: usize = 4096;
 
 impl Recent {
-    fn push(&mut self, number: u32, line: &[u8]) {
+    /// Keep a line; `text` is its normalised text when the caller already
+    /// has it (for a line not longer than [`MAX_CONTEXT_LINE`]).
+    fn push(&mut self, number: u32, line: &[u8], text: Option<String>) {
         // Enough lines to still hold the context before a printing that
         // took the most lines a printing may take.
-        let mut buf = if self.lines.len() == CONTEXT_BEFORE + candidate::MAX_LINES {
-            self.lines.pop_front().map(|(_, b)| b).unwrap_or_default()
+        let mut kept = if self.lines.len() == CONTEXT_BEFORE + candidate::MAX_LINES {
+            self.lines.pop_front().unwrap_or_default()
         } else {
-            Vec::new()
+            RecentLine::default()
         };
-        buf.clear();
-        buf.extend_from_slice(&line[..line.len().min(MAX_CONTEXT_LINE)]);
-        self.lines.push_back((number, buf));
+        kept.number = number;
+        kept.raw.clear();
+        kept.raw.extend_from_slice(&line[..line.len().min(MAX_CONTEXT_LINE)]);
+        kept.text = text.filter(|_| line.len() <= MAX_CONTEXT_LINE);
+        kept.producer = None;
+        kept.context = None;
+        kept.signal = None;
+        self.lines.push_back(kept);
     }
 
-    /// The normalised text of the kept lines before `line`, nearest last.
-    fn before(&self, line: u32) -> impl DoubleEndedIterator<Item = (u32, String)> + '_ {
-        self.lines.iter().filter(move |(n, _)| *n < line && line - n <= CONTEXT_BEFORE as u32).map(|(n, raw)| {
-            let text: Vec<String> = ansi::normalise(raw).into_iter().map(|r| r.text).collect();
-            (*n, text.join(" "))
-        })
+    /// The kept lines nearby before `line`, nearest last.
+    fn before(&mut self, line: u32) -> impl DoubleEndedIterator<Item = &mut RecentLine> + '_ {
+        self.lines.iter_mut().filter(move |l| l.number < line && line - l.number <= CONTEXT_BEFORE as u32)
     }
 }
 
@@ -119,29 +183,36 @@ struct Held {
 /// The push-based scanner. See the module documentation.
 #[derive(Debug, Clone)]
 pub struct Scanner {
-    config: ScanConfig,
     line_no: u32,
     partial: Vec<u8>,
     asm: wrap::Assembler,
     open: Option<Candidate>,
     held: Vec<Held>,
     recent: Recent,
+    /// `config.context`, with its fast twin.
+    context: Option<ContextSet>,
     bytes: u64,
+    /// Steps of the evidence work: a waiting event given a line, a recent
+    /// line looked at for a printing. Counted, so that tests and benchmarks
+    /// can show it grows linearly with the input.
+    work: u64,
 }
 
 impl Scanner {
     /// A scanner for a document starting at line 0.
     pub fn new(config: ScanConfig) -> Self {
         let asm = wrap::Assembler::new(config.columns);
+        let context = config.context.clone().map(ContextSet::new);
         Scanner {
             line_no: config.first_line.min(LAST_LINE),
-            config,
             partial: Vec::new(),
             asm,
             open: None,
             held: Vec::new(),
             recent: Recent::default(),
+            context,
             bytes: 0,
+            work: 0,
         }
     }
 
@@ -161,13 +232,20 @@ impl Scanner {
         self.bytes
     }
 
+    /// Steps of evidence and context work done so far (events waiting for
+    /// evidence given a line, recent lines read for a printing's context):
+    /// at most a constant per line and per event, whatever the input.
+    pub fn evidence_work(&self) -> u64 {
+        self.work
+    }
+
     /// Bytes of input text the scanner holds right now (the partial line,
     /// the row being assembled, the open printing, the events waiting for
     /// evidence, the recent lines kept as context): bounded whatever the
     /// input. Transient work while one line is normalised is not counted; it
     /// is bounded by the line cap and `ansi::MAX_COLUMNS`.
     pub fn retained_bytes(&self) -> usize {
-        self.recent.lines.iter().map(|(_, b)| b.len()).sum::<usize>()
+        self.recent.lines.iter().map(|l| l.raw.len() + l.text.as_ref().map_or(0, String::len)).sum::<usize>()
             + self.partial.len()
             + self.asm.pending_bytes()
             + self.open.as_ref().map_or(0, Candidate::text_len)
@@ -243,7 +321,7 @@ impl Scanner {
         if region.is_empty() {
             return;
         }
-        let n = u32::try_from(memchr::memchr_iter(b'\n', region).count()).unwrap_or(u32::MAX);
+        let n = u32::try_from(bytecount::count(region, b'\n')).unwrap_or(u32::MAX);
         let keep = (n as usize).min(CONTEXT_BEFORE + candidate::MAX_LINES);
         let mut starts = Vec::with_capacity(keep);
         let mut end = region.len() - 1; // the final `\n`
@@ -258,7 +336,7 @@ impl Scanner {
         let first = self.line_no.saturating_add(n).min(LAST_LINE) - starts.len() as u32;
         for (i, &(a, b)) in starts.iter().rev().enumerate() {
             let line = &region[a..b];
-            self.recent.push(first + i as u32, line.strip_suffix(b"\r").unwrap_or(line));
+            self.recent.push(first + i as u32, line.strip_suffix(b"\r").unwrap_or(line), None);
         }
         self.line_no = self.line_no.saturating_add(n).min(LAST_LINE);
     }
@@ -317,14 +395,17 @@ impl Scanner {
         self.line_no = (self.line_no + 1).min(LAST_LINE);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = &line[..line.len().min(ansi::MAX_LINE_BYTES)];
-        let skip = self.skippable(line);
-        self.recent.push(number, line);
-        if skip {
+        if self.skippable(line) {
+            self.recent.push(number, line, None);
             return;
         }
+        let norms = ansi::normalise(line);
+        // The context of a later printing reads this line's text: keep it
+        // rather than normalise the line again.
+        self.recent.push(number, line, Some(join_rows(norms.iter().map(|r| r.text.as_str()))));
         let raw: Arc<[u8]> = Arc::from(line);
         let mut logicals = Vec::new();
-        for norm in ansi::normalise(line) {
+        for norm in norms {
             let row = Arc::new(Row { number, raw: raw.clone(), norm });
             self.asm.push(row, &mut logicals);
         }
@@ -379,9 +460,10 @@ impl Scanner {
             return;
         }
         let signal = attribution::signal(&line.text);
-        let context = self.config.context.as_ref().is_some_and(|c| c.is_match(&line.text));
+        let context = self.context.as_ref().is_some_and(|c| c.is_match(&line.text));
         let request_id = event::dumped_request_id(&line.text);
         let mut still = Vec::new();
+        self.work += self.held.len() as u64;
         for mut h in std::mem::take(&mut self.held) {
             h.after += 1;
             let distance = line.first_line().saturating_sub(h.event.end.line);
@@ -471,22 +553,25 @@ impl Scanner {
 
     /// Turn a complete printing into an event; `None` when it is not an
     /// error we report (someone else's, or no error at all).
-    fn event(&self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
+    fn event(&mut self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
         let (mut ev, strong) = event::build(done, record)?;
-        // The lines before it, normalised once for both uses below.
-        let before: Vec<(u32, String)> = self.recent.before(ev.start.line).collect();
+        // Each look at the lines before walks the ring once.
+        let ring = self.recent.lines.len() as u64;
         // A wrapper's signature in the printing's own lines named it (the
         // event builder); else the nearest line before it that has one (a
         // traceback frame, a logger name).
         if producers::renamable(ev.producer) {
-            if let Some(p) = before.iter().rev().find_map(|(_, t)| producers::signed(t)) {
+            self.work += ring;
+            if let Some(p) = self.recent.before(ev.start.line).rev().find_map(RecentLine::producer) {
                 ev.producer = p;
             }
         }
-        if let Some(set) = &self.config.context {
-            for (line, text) in &before {
-                if set.is_match(text) {
-                    ev.context.push(ContextLine { line: *line, text: redact::redact(text.trim()).into_owned() });
+        if let Some(set) = &self.context {
+            self.work += ring;
+            for l in self.recent.before(ev.start.line) {
+                if l.context(set) {
+                    let text = redact::redact(l.text().trim()).into_owned();
+                    ev.context.push(ContextLine { line: l.number, text });
                 }
             }
         }
@@ -499,11 +584,9 @@ impl Scanner {
             return;
         }
         // Evidence before it: the nearest line that says whose it is.
-        let evidence = self
-            .recent
-            .before(ev.start.line)
-            .rev()
-            .find_map(|(line, text)| attribution::signal(&text).map(|s| (ev.start.line - line, s)));
+        self.work += self.recent.lines.len() as u64;
+        let evidence =
+            self.recent.before(ev.start.line).rev().find_map(|l| l.signal().map(|s| (ev.start.line - l.number, s)));
         self.held.push(Held { event: ev, evidence, after: 0 });
     }
 }

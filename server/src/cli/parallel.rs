@@ -1,0 +1,251 @@
+//! Scanning one large file on several cores, with exactly the findings of
+//! one pass.
+//!
+//! The file is cut into pieces at line boundaries and each piece is scanned
+//! by an engine of its own, started a little before the piece (the warm-up)
+//! so that its recent-lines ring holds what the single pass would hold. A
+//! cut is made only where the single pass provably holds nothing else:
+//!
+//! - the width is not fixed (`--columns` makes every line matter);
+//! - the cut follows a read boundary (a multiple of [`CHUNK`], where the
+//!   single pass's engine releases what it held) and no line within
+//!   2 × [`errsig::HISTORY_LINES`] before it could start anything (the
+//!   hot-path test, [`anchors::next_hot_line`]): the engine's state reaches
+//!   back at most `HISTORY_LINES` lines, so at the cut nothing is open,
+//!   waiting or held, and the engine's state is its recent lines alone;
+//! - the piece after the cut holds no TUI block mark (`⎿`, `●`, `⏺`): the
+//!   row assembler's width guess remembers rows from before any quiet
+//!   stretch, and only a TUI block reads it.
+//!
+//! Each engine is fed at the same absolute read boundaries as the single
+//! pass, and findings are numbered from the warm-up's first line and then
+//! shifted: the result is the single pass's, in its order (checked by the
+//! tests below on every fixture).
+
+use super::scan::CHUNK;
+use errsig::rules::Catalog;
+use errsig::scan::anchors;
+use errsig::{Engine, Finding};
+use std::sync::{Arc, LazyLock};
+
+/// Files smaller than this are scanned in one pass: splitting would not pay.
+const PARALLEL_MIN: usize = 8 * 1024 * 1024;
+/// The smallest piece: each costs an engine (its context patterns).
+const PIECE_MIN: usize = 4 * 1024 * 1024;
+
+/// One piece of a file: scanned from `warm`, findings from `start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Where the piece's engine starts reading (a line start).
+    pub warm: usize,
+    /// How many lines lie between `warm` and `start`.
+    pub warm_lines: u32,
+    /// The first byte of the piece (a line start).
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+}
+
+/// What scanning a piece gave.
+pub struct Scanned {
+    /// Its findings, numbered from the warm-up's first line.
+    pub findings: Vec<Finding>,
+    /// Lines read, warm-up included.
+    pub lines: u32,
+}
+
+impl Scanned {
+    /// Renumber the findings: `by` is the line number of the warm-up's first
+    /// line in the file.
+    pub fn shift(&mut self, by: u32) {
+        if by == 0 {
+            return;
+        }
+        for f in &mut self.findings {
+            let e = &mut f.event;
+            e.start.line += by;
+            e.end.line += by;
+            for c in &mut e.context {
+                c.line += by;
+            }
+        }
+    }
+}
+
+/// The pieces to scan `bytes` in, for `threads` threads: one piece unless
+/// the file is large, its width unknown and it can be cut exactly.
+pub fn pieces(bytes: &[u8], columns: Option<usize>, threads: usize) -> Vec<Piece> {
+    if columns.is_some() || threads <= 1 || bytes.len() < PARALLEL_MIN {
+        return vec![whole(bytes)];
+    }
+    // A few pieces per thread: each round's findings are held until the
+    // round is done, and a dense file's findings should not all be.
+    let size = (bytes.len() / (threads * 4)).max(PIECE_MIN);
+    pieces_of(bytes, size)
+}
+
+fn whole(bytes: &[u8]) -> Piece {
+    Piece { warm: 0, warm_lines: 0, start: 0, end: bytes.len() }
+}
+
+/// The TUI block marks (see the module documentation).
+static MARKS: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| aho_corasick::AhoCorasick::new(["⎿", "●", "⏺"]).expect("marks are valid patterns"));
+
+/// Cut `bytes` into pieces of about `size` bytes where a cut is exact.
+fn pieces_of(bytes: &[u8], size: usize) -> Vec<Piece> {
+    let quiet = 2 * errsig::HISTORY_LINES;
+    let size = size.max(CHUNK);
+    let mut cuts: Vec<(usize, usize, u32)> = Vec::new(); // (cut, warm, warm lines)
+    let mut target = size;
+    while target < bytes.len() {
+        // A read boundary of the single pass.
+        let f = target / CHUNK * CHUNK;
+        target += size;
+        let Some(nl) = memchr::memchr(b'\n', &bytes[f..]) else {
+            break;
+        };
+        let cut = f + nl + 1;
+        if cut >= bytes.len() || cuts.last().is_some_and(|&(c, _, _)| cut <= c) {
+            continue;
+        }
+        let line_of_f = memchr::memrchr(b'\n', &bytes[..f]).map_or(0, |i| i + 1);
+        let (from, walked) = lines_back(bytes, line_of_f, quiet);
+        if walked < quiet || anchors::next_hot_line(&bytes[from..cut]).is_some() {
+            continue;
+        }
+        let (warm, warm_lines) = lines_back(bytes, cut, errsig::HISTORY_LINES);
+        cuts.push((cut, warm, warm_lines as u32));
+    }
+    // A piece holding a TUI mark is joined to the piece before it.
+    let mut end = bytes.len();
+    let mut kept = Vec::new();
+    for &(cut, warm, warm_lines) in cuts.iter().rev() {
+        if MARKS.is_match(&bytes[cut..end]) {
+            continue;
+        }
+        kept.push(Piece { warm, warm_lines, start: cut, end });
+        end = cut;
+    }
+    kept.push(Piece { warm: 0, warm_lines: 0, start: 0, end });
+    kept.reverse();
+    kept
+}
+
+/// The start of the line `n` lines before the line starting at `at`, and
+/// how many lines back that is (fewer at the start of the file).
+fn lines_back(bytes: &[u8], at: usize, n: usize) -> (usize, usize) {
+    let mut start = at;
+    for walked in 0..n {
+        if start == 0 {
+            return (0, walked);
+        }
+        start = memchr::memrchr(b'\n', &bytes[..start - 1]).map_or(0, |i| i + 1);
+    }
+    (start, n)
+}
+
+/// Scan one piece, fed at the single pass's read boundaries.
+pub fn scan(catalog: &Arc<Catalog>, columns: Option<usize>, bytes: &[u8], piece: &Piece) -> Scanned {
+    let mut engine = Engine::new(catalog.clone(), columns);
+    let mut findings = Vec::new();
+    let mut at = piece.warm;
+    while at < piece.end {
+        let next = ((at / CHUNK + 1) * CHUNK).min(piece.end);
+        findings.extend(engine.feed(&bytes[at..next]));
+        at = next;
+    }
+    let lines = engine.scanner().line();
+    findings.extend(engine.finish());
+    Scanned { findings, lines }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// What a finding says, for comparing two scans.
+    fn key(f: &Finding) -> String {
+        let e = &f.event;
+        format!(
+            "{} {}:{}-{}:{} {:?} {} {:?}",
+            f.rule.id, e.start.line, e.start.column, e.end.line, e.end.column, e.context, e.text, e.request_id
+        )
+    }
+
+    fn scan_pieces(catalog: &Arc<Catalog>, bytes: &[u8], pieces: &[Piece]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut before = 0u32;
+        for p in pieces {
+            let mut s = scan(catalog, None, bytes, p);
+            s.shift(before.saturating_sub(p.warm_lines));
+            before += s.lines - p.warm_lines;
+            out.extend(s.findings.iter().map(key));
+        }
+        out
+    }
+
+    fn fixtures(dir: &Path, out: &mut Vec<Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                fixtures(&p, out);
+            } else if p.extension().is_some_and(|e| e == "txt") {
+                if let Ok(b) = std::fs::read(&p) {
+                    out.push(b);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_give_the_findings_of_one_pass() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut texts = Vec::new();
+        fixtures(&root, &mut texts);
+        assert!(texts.len() > 50, "fixtures found: {}", texts.len());
+        // The fixtures, each followed by a stretch of quiet log lines of a
+        // varying length (sometimes too short to cut after), so that cuts
+        // fall before, inside and after quiet stretches.
+        let mut doc = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            doc.extend_from_slice(t);
+            if !doc.ends_with(b"\n") {
+                doc.push(b'\n');
+            }
+            for n in 0..(i * 97 % 1500) {
+                doc.extend_from_slice(
+                    format!("2026-11-28T10:00:{:02}Z INFO worker: job {n} 403 done\n", n % 60).as_bytes(),
+                );
+            }
+        }
+        let catalog = Arc::new(Catalog::builtin());
+        let one = scan_pieces(&catalog, &doc, &[whole(&doc)]);
+        assert!(one.len() > 100, "findings: {}", one.len());
+        for size in [CHUNK, 3 * CHUNK, 10 * CHUNK] {
+            let pieces = pieces_of(&doc, size);
+            // (Fixtures with TUI marks join pieces: fewer cuts at larger sizes.)
+            assert!(pieces.len() > if size == CHUNK { 3 } else { 1 }, "{size}: {} pieces", pieces.len());
+            assert_eq!(pieces.first().map(|p| p.start), Some(0));
+            assert!(pieces.windows(2).all(|w| w[0].end == w[1].start));
+            assert_eq!(pieces.last().map(|p| p.end), Some(doc.len()));
+            let split = scan_pieces(&catalog, &doc, &pieces);
+            assert_eq!(split.len(), one.len(), "{size}");
+            for (a, b) in one.iter().zip(&split) {
+                assert_eq!(a, b, "{size}");
+            }
+        }
+    }
+
+    #[test]
+    fn small_or_fixed_width_files_are_one_piece() {
+        let doc = "INFO quiet\n".repeat(2_000_000);
+        assert_eq!(pieces(doc.as_bytes(), Some(80), 4).len(), 1);
+        assert_eq!(pieces(doc.as_bytes(), None, 1).len(), 1);
+        assert_eq!(pieces(&doc.as_bytes()[..1000], None, 4).len(), 1);
+        assert!(pieces(doc.as_bytes(), None, 2).len() > 1);
+    }
+}
