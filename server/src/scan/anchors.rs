@@ -246,6 +246,10 @@ re!(
     HTML_EXC,
     r"(?P<mod>\b(?:[a-z_]\w*\.)+)?\b(?:[A-Z]\w*)?(?:Error|Exception): (?i:(?P<body><(?:!doctype\s+)?html\b))"
 );
+// The SDKs' exception with a plain-text message (`AuthenticationError: 401
+// invalid x-api-key`, openai-node on the OpenAI-compatible endpoint): its
+// type and request id are in the property dump after it, if anywhere.
+re!(STATUS_TEXT, r"\b[A-Z]\w*Error: (?P<s>[45]\d\d) (?:[45]\d\d )?(?P<msg>[^\s{\[<(].*)$");
 // Node's inspect header of an error whose `name` differs from its class
 // (the Vercel AI SDK's `APICallError [AI_APICallError]: …`, `RetryError
 // [AI_RetryError]: …`): what it says is in the property dump after it.
@@ -379,6 +383,18 @@ pub fn find(text: &str) -> Vec<Anchor> {
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
         let mut a = Anchor::new(m.start(), m.start(), s, Producer::Unknown);
         a.platform = Some(super::Platform::Gateway);
+        found.push(a);
+    }
+    for c in STATUS_TEXT.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let msg = c.name("msg").map_or("", |m| m.as_str()).trim();
+        if msg.starts_with("status code (no body)") {
+            continue;
+        }
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        let mut a = Anchor::new(m.start(), m.end(), s, Producer::TsSdk);
+        a.kind = BodyKind::Dump;
+        a.message = Some(msg.to_owned());
         found.push(a);
     }
     for c in HTML_EXC.captures_iter(text) {

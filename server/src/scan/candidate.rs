@@ -38,7 +38,7 @@ static FRAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s+(?:at |\.\.\. \d+ (?:more|lines))").expect("frame pattern"));
 /// The properties of a dump the event builder reads.
 static PROP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*'?(?:statusCode|status|api_error_status|url|responseBody|request-id|requestID)'?: ")
+    Regex::new(r"^\s*'?(?:statusCode|status|api_error_status|url|responseBody|request-id|requestID|type)'?: ")
         .expect("property pattern")
 });
 static CURL_META: LazyLock<Regex> =
@@ -100,6 +100,9 @@ enum State {
     Dump {
         b: Option<Bracket>,
         tail: Option<Logical>,
+        /// The printing was complete before it: the dump is read past (so
+        /// nothing in it is taken for a printing of its own), not made part of it.
+        context: bool,
     },
 }
 
@@ -148,7 +151,7 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
             // The header's own text is the message (set by the anchor); the
             // dump may open on this very line (`… {`).
             let b = opens_dump(&line.text[..done.end]);
-            let c = Candidate { done, state: State::Dump { b, tail: None }, lines: 1 };
+            let c = Candidate { done, state: State::Dump { b, tail: None, context: false }, lines: 1 };
             if may_continue {
                 Step::More(c)
             } else {
@@ -189,6 +192,17 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                         done.body = Body::Structured(line.text[start..start + n].to_owned());
                         let after = start + n;
                         done.end = trailing_hints(&line.text, after, done.end, &mut done.hints);
+                        // The TS SDK's exception, complete on its line: its
+                        // stack and property dump repeat it (context, not
+                        // printings of their own).
+                        if may_continue && done.anchor.producer == anchors::Producer::TsSdk {
+                            let b = opens_dump(&line.text[after..]);
+                            return Step::More(Candidate {
+                                done,
+                                state: State::Dump { b, tail: None, context: true },
+                                lines: 1,
+                            });
+                        }
                         return Step::Done(done, true);
                     }
                     let pushed = done.end;
@@ -384,11 +398,20 @@ impl Candidate {
     /// inside (the attempts of a retry error) are part of it. Without braces
     /// the printing is the header line alone; the frames are context.
     fn feed_dump(mut self, line: &Logical) -> Step {
-        let State::Dump { b, tail } = std::mem::replace(&mut self.state, State::AwaitHint) else {
+        let State::Dump { b, tail, context } = std::mem::replace(&mut self.state, State::AwaitHint) else {
             return Step::Done(self.done, false);
         };
         let Some(mut b) = b else {
-            if self.lines >= MAX_LINES || !FRAME.is_match(&line.text) {
+            // Before the first frame, a message may go on over a few lines
+            // (LangChain's `Troubleshooting URL: …`): lines that cannot hold
+            // a printing of their own.
+            let frame = FRAME.is_match(&line.text);
+            let message_line = !frame
+                && self.lines <= 3
+                && !self.done.text.text.contains("\n    at ")
+                && !anchors::may_match(&line.text)
+                && !anchors::opens_body(&line.text);
+            if self.lines >= MAX_LINES || !(frame || message_line) {
                 return Step::Done(self.done, false);
             }
             self.lines += 1;
@@ -397,17 +420,25 @@ impl Candidate {
             // Frames are context until braces open after them.
             self.done.end = end;
             let b = opens_dump(&line.text);
-            if b.is_some() {
+            if b.is_some() && !context {
                 self.done.end = self.done.text.text.len();
             }
-            self.state = State::Dump { b, tail: None };
+            self.state = State::Dump { b, tail: None, context };
             return Step::More(self);
         };
         if self.lines >= MAX_SPAN {
-            return finish_open(Candidate { state: State::Dump { b: Some(b), tail }, ..self }).not_consumed();
+            let state = State::Dump { b: Some(b), tail, context };
+            return finish_open(Candidate { state, ..self }).not_consumed();
         }
         self.lines += 1;
         let closed = b.push(&format!("\n{}", line.text)).is_some();
+        if context {
+            if closed {
+                return Step::Done(self.done, true);
+            }
+            self.state = State::Dump { b: Some(b), tail: None, context };
+            return Step::More(self);
+        }
         let prop = PROP.is_match(&line.text) && self.done.props.len() < MAX_PROPS;
         if prop {
             let p = line.text.trim();
@@ -432,7 +463,7 @@ impl Candidate {
             self.done.end = self.done.text.text.len();
             return Step::Done(self.done, true);
         }
-        self.state = State::Dump { b: Some(b), tail };
+        self.state = State::Dump { b: Some(b), tail, context };
         Step::More(self)
     }
 
@@ -496,17 +527,13 @@ fn finish_open(c: Candidate) -> Step {
             done.body = Body::Html(done.text.text[start..].to_owned());
             done.end = done.text.text.len();
         }
-        State::Dump { b: Some(_), tail } => {
+        State::Dump { b: Some(_), tail, context: false } => {
             if let Some(t) = tail {
                 done.text.push_logical(&t, "\n");
             }
             done.end = done.text.text.len();
         }
-        State::Dump { b: None, .. }
-        | State::Continued(_)
-        | State::Headers
-        | State::HttpBody { .. }
-        | State::AwaitHint => {}
+        State::Dump { .. } | State::Continued(_) | State::Headers | State::HttpBody { .. } | State::AwaitHint => {}
     }
     Step::Done(done, true)
 }

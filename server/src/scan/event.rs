@@ -188,6 +188,9 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
             None => {}
         }
         ev.request_id = ev.request_id.take().or(d.request_id);
+        if ev.error_type.is_none() {
+            ev.error_type = d.error_type;
+        }
     }
     match shape {
         Some(Shape::Anthropic) => strong = true,
@@ -239,6 +242,16 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         Some(Signal::Anthropic) => strong = true,
         _ => {}
     }
+    // A client another vendor's module names (the OpenAI SDKs) relays
+    // Anthropic's error when it shows Anthropic's wording or Anthropic's own
+    // status 529 (Anthropic's OpenAI-compatible endpoint).
+    if foreign
+        && (ev.message.as_deref().is_some_and(|m| super::texts::api_wording(m).is_some()) || ev.status == Some(529))
+    {
+        foreign = false;
+        strong = true;
+        ev.producer = Producer::OpenaiSdk;
+    }
     if foreign {
         return None;
     }
@@ -254,6 +267,8 @@ struct DumpFields {
     /// `responseBody`, unescaped (its first line when Node split it).
     body: Option<String>,
     request_id: Option<String>,
+    /// An error type (`type: 'authentication_error'`).
+    error_type: Option<String>,
 }
 
 /// Read the property lines of a dump; the last of each wins: a retry
@@ -271,6 +286,7 @@ fn dump_fields(props: &[String]) -> DumpFields {
                 d.status = value.parse().ok().filter(|s| (100..600).contains(s)).or(d.status);
             }
             "url" => d.url = Some(js_string(value)),
+            "type" if value.ends_with("_error'") => d.error_type = Some(js_string(value)),
             "responseBody" => d.body = Some(js_string(value)),
             "request-id" | "requestID" => {
                 d.request_id = Some(js_string(value)).filter(|r| r.starts_with("req_")).or(d.request_id.take());
@@ -303,10 +319,12 @@ fn js_string(s: &str) -> String {
     out
 }
 
-/// Evidence inside the printing itself (its headers, its body): foreign
-/// evidence anywhere in it wins.
+/// Evidence inside the printing itself (its headers, its body, the stack
+/// after it): foreign evidence anywhere in it wins.
 fn text_signal(done: &Complete) -> Option<Signal> {
-    let own = &done.text.text[done.anchor.start.min(done.end)..done.end];
+    // Everything read from its start: the stack frames after an exception
+    // line are its evidence too, part of the printing or not.
+    let own = &done.text.text[done.anchor.start.min(done.end)..];
     let mut found = None;
     for line in own.split('\n') {
         match attribution::signal(line) {
