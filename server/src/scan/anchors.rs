@@ -241,10 +241,12 @@ re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) 
 re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
 re!(FORBIDDEN, r"\b403 Forbidden\b");
 // An exception whose message is an HTML page (a gateway answered):
-// `anthropic.PermissionDeniedError: <html>`, `Error: <!DOCTYPE html>…`.
+// `anthropic.PermissionDeniedError: <html>`, `Error: <!DOCTYPE html>…`,
+// and wrappers' chains before the page (`…Error: …AnthropicException -
+// <html>`, pydantic-ai's `…Error: status_code: 403, …, body: <html>`).
 re!(
     HTML_EXC,
-    r"(?P<mod>\b(?:[a-z_]\w*\.)+)?\b(?:[A-Z]\w*)?(?:Error|Exception): (?i:(?P<body><(?:!doctype\s+)?html\b))"
+    r"(?P<mod>\b(?:[a-z_]\w*\.)+)?\b(?:[A-Z]\w*)?(?:Error|Exception)(?:: | - )(?:[^<]{0,200}?(?:: | - ))?(?i:(?P<body><(?:!doctype\s+)?html\b))"
 );
 // The SDKs' exception with a plain-text message (`AuthenticationError: 401
 // invalid x-api-key`, openai-node on the OpenAI-compatible endpoint): its
