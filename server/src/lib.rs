@@ -182,9 +182,9 @@ impl Engine {
 pub const HISTORY_LINES: usize = scan::HISTORY_LINES + RELEASE_LINES as usize + GROUP_LINES as usize;
 
 /// A repeat within [`GROUP_LINES`] of a finding's end starts at most that far
-/// on, spans at most `candidate::MAX_SPAN` and is emitted at most
+/// on, spans at most `candidate::MAX_LINES` and is emitted at most
 /// `CONTEXT_AFTER` lines after it ends: past that, a finding's name is final.
-const RELEASE_LINES: u32 = GROUP_LINES + scan::candidate::MAX_SPAN as u32 + scan::CONTEXT_AFTER as u32 + 1;
+const RELEASE_LINES: u32 = GROUP_LINES + scan::candidate::MAX_LINES as u32 + scan::CONTEXT_AFTER as u32 + 1;
 
 /// Whether `b` starts within [`GROUP_LINES`] of where `a` ends (either order).
 fn close(a: &Event, b: &Event) -> bool {

@@ -20,7 +20,7 @@ pub const MAX_LINES: usize = 64;
 /// retry error holds one dump per attempt (the AI SDK's `RetryError` with
 /// its `errors: [...]` and `lastError`). Past [`MAX_LINES`] only the lines
 /// that carry its fields are kept, and the last line read.
-pub const MAX_SPAN: usize = 256;
+pub const MAX_SPAN: usize = 160;
 /// The most property lines of a dump kept for the event builder.
 const MAX_PROPS: usize = 48;
 /// The most bytes of one property line kept.

@@ -53,7 +53,7 @@ pub const CONTEXT_AFTER: usize = 16;
 /// width). A document that drops lines from its top re-scans this many
 /// lines after the new top, and what lies beyond is as a fresh scan has it.
 pub const HISTORY_LINES: usize =
-    CONTEXT_BEFORE + candidate::MAX_SPAN + CONTEXT_AFTER + wrap::MAX_BLOCK_ROWS + wrap::BOX_MEMORY;
+    CONTEXT_BEFORE + candidate::MAX_LINES + CONTEXT_AFTER + wrap::MAX_BLOCK_ROWS + wrap::BOX_MEMORY;
 
 /// What the scanner needs to know about its input.
 #[derive(Debug, Clone, Default)]
