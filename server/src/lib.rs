@@ -125,17 +125,25 @@ impl Engine {
                 out.push(f);
             }
         }
+        // Generic printings of one failure name each other too (an HTML
+        // page's gateway name over a bare status line): the most specific
+        // name among all printings of it wins.
+        let held: Vec<(Event, Arc<Rule>)> = self.held.iter().map(|f| (f.event.clone(), f.rule.clone())).collect();
         for f in &mut self.held {
-            let best = self
-                .recent
-                .iter()
-                .filter(|(e, _)| same_failure(&f.event, e))
-                .map(|(_, r)| r)
-                .max_by_key(|r| r.priority)
-                .filter(|r| r.priority >= f.rule.priority && !Arc::ptr_eq(r, &f.rule));
+            let named = |from: &[(Event, Arc<Rule>)]| {
+                from.iter()
+                    .filter(|(e, _)| same_failure(&f.event, e))
+                    .map(|(_, r)| r.clone())
+                    .max_by_key(|r| r.priority)
+            };
+            // A held name must be strictly more specific: two held printings
+            // of equal rank keep their own names rather than swap them.
+            let best = named(&self.recent)
+                .filter(|r| r.priority >= f.rule.priority && !Arc::ptr_eq(r, &f.rule))
+                .or_else(|| named(&held).filter(|r| r.priority > f.rule.priority));
             if let Some(r) = best {
                 f.severity = r.severity;
-                f.rule = r.clone();
+                f.rule = r;
             }
         }
         out

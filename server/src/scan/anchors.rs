@@ -22,6 +22,11 @@ pub enum BodyKind {
     None,
     /// HTTP: headers, a blank line, then the body.
     Http,
+    /// A Node `util.inspect` dump of an error object: the header line
+    /// (`APICallError [AI_APICallError]: Permission denied`), stack frames,
+    /// then `{ statusCode: 403, url: '…', responseBody: '…' }`. The status and
+    /// body are in the dump, so the printing ends where the dump closes.
+    Dump,
 }
 
 /// One recognised first token.
@@ -54,6 +59,9 @@ pub struct Anchor {
     pub repr: Option<char>,
     /// The fixed text (`rules/texts.toml`) it is, if it is one.
     pub fixed: Option<&'static super::texts::Text>,
+    /// A one-line printing whose next line belongs to it when it starts
+    /// with this.
+    pub continued: Option<&'static str>,
 }
 
 impl Anchor {
@@ -77,6 +85,7 @@ impl Anchor {
             platform: None,
             repr: None,
             fixed: None,
+            continued: None,
         }
     }
 }
@@ -100,6 +109,7 @@ const KEYWORDS: &[&str] = &[
     "HTTP/",
     "rror: ",
     "rror (",
+    "rror]: ",
     "AccessDenied",
     "PermissionDenied",
     "<title>",
@@ -230,6 +240,22 @@ re!(
 re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) ");
 re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
 re!(FORBIDDEN, r"\b403 Forbidden\b");
+// An exception whose message is an HTML page (a gateway answered):
+// `anthropic.PermissionDeniedError: <html>`, `Error: <!DOCTYPE html>…`,
+// and wrappers' chains before the page (`…Error: …AnthropicException -
+// <html>`, pydantic-ai's `…Error: status_code: 403, …, body: <html>`).
+re!(
+    HTML_EXC,
+    r"(?P<mod>\b(?:[a-z_]\w*\.)+)?\b(?:[A-Z]\w*)?(?:Error|Exception)(?:: | - )(?:[^<]{0,200}?(?:: | - ))?(?i:(?P<body><(?:!doctype\s+)?html\b))"
+);
+// The SDKs' exception with a plain-text message (`AuthenticationError: 401
+// invalid x-api-key`, openai-node on the OpenAI-compatible endpoint): its
+// type and request id are in the property dump after it, if anywhere.
+re!(STATUS_TEXT, r"\b[A-Z]\w*Error: (?P<s>[45]\d\d) (?:[45]\d\d )?(?P<msg>[^\s{\[<(].*)$");
+// Node's inspect header of an error whose `name` differs from its class
+// (the Vercel AI SDK's `APICallError [AI_APICallError]: …`, `RetryError
+// [AI_RetryError]: …`): what it says is in the property dump after it.
+re!(NODE_DUMP, r"\b[A-Z]\w*(?:Error|Exception) \[[A-Za-z_]\w*\]: ");
 // httpx's exception and the wrappers that re-raise it (litellm's
 // `MaskedHTTPStatusError`): `Client error '401 Unauthorized' for url '…'`.
 re!(HTTPX_ERROR, r"\b(?:Client|Server) error '(?P<s>[45]\d\d) (?P<reason>[^']*)' for url '(?P<url>[^']+)'");
@@ -325,8 +351,12 @@ pub fn find(text: &str) -> Vec<Anchor> {
         }
         let mut a = Anchor::new(m.start(), m.end(), s, Producer::Http);
         a.kind = BodyKind::None;
-        a.message = c.name("reason").map(|r| r.as_str().to_owned()).filter(|r| !r.is_empty());
+        // The reason phrase belongs to the status; the API's message, if
+        // any, is in another printing of the same failure.
         a.strong = true;
+        // httpx's exception says where to read about the status on the
+        // next line.
+        a.continued = Some("For more information check:");
         found.push(a);
     }
     for c in CONNECT.captures_iter(text) {
@@ -355,6 +385,37 @@ pub fn find(text: &str) -> Vec<Anchor> {
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
         let mut a = Anchor::new(m.start(), m.start(), s, Producer::Unknown);
         a.platform = Some(super::Platform::Gateway);
+        found.push(a);
+    }
+    for c in STATUS_TEXT.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let msg = c.name("msg").map_or("", |m| m.as_str()).trim();
+        if msg.starts_with("status code (no body)") {
+            continue;
+        }
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        let mut a = Anchor::new(m.start(), m.end(), s, Producer::TsSdk);
+        a.kind = BodyKind::Dump;
+        a.message = Some(msg.to_owned());
+        found.push(a);
+    }
+    for c in HTML_EXC.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let module = c.name("mod").map_or("", |m| m.as_str());
+        let body = c.name("body").map_or(m.end(), |b| b.start());
+        let producer = if module.is_empty() { Producer::TsSdk } else { Producer::PythonSdk };
+        let mut a = Anchor::new(m.start(), body, None, producer);
+        a.strong = module.contains("anthropic");
+        a.foreign = module.contains("openai");
+        found.push(a);
+    }
+    for m in NODE_DUMP.find_iter(text) {
+        let mut a = Anchor::new(m.start(), m.end(), None, Producer::Unknown);
+        a.kind = BodyKind::Dump;
+        let rest = text[m.end()..].trim();
+        // A retry wrapper's message ends with the last attempt's.
+        let rest = rest.split_once("Last error: ").map_or(rest, |(_, last)| last.trim());
+        a.message = Some(rest.to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
     for m in FORBIDDEN.find_iter(text) {

@@ -13,8 +13,18 @@ use super::text::Logical;
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// The most logical lines one finding may span.
+/// The most logical lines one finding may keep the text of (and span,
+/// except a property dump).
 pub const MAX_LINES: usize = 64;
+/// The most logical lines any finding may span: a Node property dump of a
+/// retry error holds one dump per attempt (the AI SDK's `RetryError` with
+/// its `errors: [...]` and `lastError`). Past [`MAX_LINES`] only the lines
+/// that carry its fields are kept, and the last line read.
+pub const MAX_SPAN: usize = 160;
+/// The most property lines of a dump kept for the event builder.
+const MAX_PROPS: usize = 48;
+/// The most bytes of one property line kept.
+const MAX_PROP: usize = 4096;
 /// The most bytes of text one finding may hold.
 pub const MAX_BYTES: usize = 64 * 1024;
 /// Curl's progress and connection lines, skipped between headers and body.
@@ -22,6 +32,15 @@ const MAX_SKIPPED: usize = 8;
 
 static HEADER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:< )?[A-Za-z0-9][A-Za-z0-9_-]*: ").expect("header pattern"));
+/// Lines of a Node stack trace (`    at f (file:1:2)`, `    ... 5 lines
+/// matching cause stack trace ...`).
+static FRAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s+(?:at |\.\.\. \d+ (?:more|lines))").expect("frame pattern"));
+/// The properties of a dump the event builder reads.
+static PROP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*'?(?:statusCode|status|api_error_status|url|responseBody|request-id|requestID|type)'?: ")
+        .expect("property pattern")
+});
 static CURL_META: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\* |[{}] \[\d+ bytes data\]|> )").expect("curl meta pattern"));
 
@@ -53,15 +72,38 @@ pub struct Complete {
     pub hints: Vec<String>,
     /// HTTP headers (name lowercased, value).
     pub headers: Vec<(String, String)>,
+    /// The property lines of a Node dump (`statusCode: 403,`, `url: '…'`,
+    /// `responseBody: '…'`), trimmed, in order.
+    pub props: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 enum State {
-    Bracket { b: Bracket, start: usize, widths: Vec<usize>, pushed: usize },
-    Html { start: usize },
+    Bracket {
+        b: Bracket,
+        start: usize,
+        widths: Vec<usize>,
+        pushed: usize,
+    },
+    Html {
+        start: usize,
+    },
     Headers,
-    HttpBody { skipped: usize },
+    HttpBody {
+        skipped: usize,
+    },
     AwaitHint,
+    /// A one-line printing whose next line belongs to it when it starts
+    /// with this (httpx's `For more information check: …`).
+    Continued(&'static str),
+    /// A Node dump: stack frames, then (`b` set) the braces of the dump.
+    Dump {
+        b: Option<Bracket>,
+        tail: Option<Logical>,
+        /// The printing was complete before it: the dump is read past (so
+        /// nothing in it is taken for a printing of its own), not made part of it.
+        context: bool,
+    },
 }
 
 /// A printing still being read.
@@ -91,13 +133,30 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
         body: Body::None,
         hints: Vec::new(),
         headers: Vec::new(),
+        props: Vec::new(),
         anchor,
     };
     let body_at = done.anchor.body.min(done.end);
     match done.anchor.kind {
         BodyKind::None => {
             done.end = body_at.max(done.anchor.start);
-            Step::Done(done, true)
+            match done.anchor.continued {
+                Some(prefix) if may_continue => {
+                    Step::More(Candidate { done, state: State::Continued(prefix), lines: 1 })
+                }
+                _ => Step::Done(done, true),
+            }
+        }
+        BodyKind::Dump => {
+            // The header's own text is the message (set by the anchor); the
+            // dump may open on this very line (`… {`).
+            let b = opens_dump(&line.text[..done.end]);
+            let c = Candidate { done, state: State::Dump { b, tail: None, context: false }, lines: 1 };
+            if may_continue {
+                Step::More(c)
+            } else {
+                finish_open(c)
+            }
         }
         BodyKind::Http => {
             let c = Candidate { done, state: State::Headers, lines: 1 };
@@ -133,6 +192,17 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                         done.body = Body::Structured(line.text[start..start + n].to_owned());
                         let after = start + n;
                         done.end = trailing_hints(&line.text, after, done.end, &mut done.hints);
+                        // The TS SDK's exception, complete on its line: its
+                        // stack and property dump repeat it (context, not
+                        // printings of their own).
+                        if may_continue && done.anchor.producer == anchors::Producer::TsSdk {
+                            let b = opens_dump(&line.text[after..]);
+                            return Step::More(Candidate {
+                                done,
+                                state: State::Dump { b, tail: None, context: true },
+                                lines: 1,
+                            });
+                        }
                         return Step::Done(done, true);
                     }
                     let pushed = done.end;
@@ -157,6 +227,13 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                     }
                 }
                 _ => {
+                    // Quoted (a repr's string, prose): the printing ends
+                    // where the quote that opened before it closes.
+                    let quoted = closing_quote(&line.text[..done.anchor.start])
+                        .and_then(|q| line.text[start..done.end].find(q).map(|i| start + i));
+                    if let Some(close) = quoted {
+                        done.end = close;
+                    }
                     let text = &line.text[start..done.end];
                     let (message, hints) = split_hints(text);
                     if !message.is_empty() {
@@ -173,6 +250,9 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
 impl Candidate {
     /// Feed the next logical line.
     pub fn feed(mut self, line: &Logical) -> Step {
+        if let State::Dump { .. } = self.state {
+            return self.feed_dump(line);
+        }
         if self.lines >= MAX_LINES || self.done.text.text.len() + line.text.len() > MAX_BYTES {
             return finish_open(self).not_consumed();
         }
@@ -289,6 +369,15 @@ impl Candidate {
                     }
                 }
             }
+            State::Dump { .. } => Step::Done(self.done, false),
+            State::Continued(prefix) => {
+                if trimmed.starts_with(prefix) {
+                    self.push_line(line);
+                    Step::Done(self.done, true)
+                } else {
+                    Step::Done(self.done, false)
+                }
+            }
             State::AwaitHint => {
                 if let Some(h) = trimmed.strip_prefix('·') {
                     let offset = self.done.text.text.len() + 1;
@@ -302,6 +391,80 @@ impl Candidate {
                 }
             }
         }
+    }
+
+    /// A line of a Node dump: stack frames until the line that opens the
+    /// braces, then everything to where they close — nested printings
+    /// inside (the attempts of a retry error) are part of it. Without braces
+    /// the printing is the header line alone; the frames are context.
+    fn feed_dump(mut self, line: &Logical) -> Step {
+        let State::Dump { b, tail, context } = std::mem::replace(&mut self.state, State::AwaitHint) else {
+            return Step::Done(self.done, false);
+        };
+        let Some(mut b) = b else {
+            // Before the first frame, a message may go on over a few lines
+            // (LangChain's `Troubleshooting URL: …`): lines that cannot hold
+            // a printing of their own.
+            let frame = FRAME.is_match(&line.text);
+            let message_line = !frame
+                && self.lines <= 3
+                && !self.done.text.text.contains("\n    at ")
+                && !anchors::may_match(&line.text)
+                && !anchors::opens_body(&line.text);
+            if self.lines >= MAX_LINES || !(frame || message_line) {
+                return Step::Done(self.done, false);
+            }
+            self.lines += 1;
+            let end = self.done.end;
+            self.done.text.push_logical(line, "\n");
+            // Frames are context until braces open after them.
+            self.done.end = end;
+            let b = opens_dump(&line.text);
+            if b.is_some() && !context {
+                self.done.end = self.done.text.text.len();
+            }
+            self.state = State::Dump { b, tail: None, context };
+            return Step::More(self);
+        };
+        if self.lines >= MAX_SPAN {
+            let state = State::Dump { b: Some(b), tail, context };
+            return finish_open(Candidate { state, ..self }).not_consumed();
+        }
+        self.lines += 1;
+        let closed = b.push(&format!("\n{}", line.text)).is_some();
+        if context {
+            if closed {
+                return Step::Done(self.done, true);
+            }
+            self.state = State::Dump { b: Some(b), tail: None, context };
+            return Step::More(self);
+        }
+        let prop = PROP.is_match(&line.text) && self.done.props.len() < MAX_PROPS;
+        if prop {
+            let p = line.text.trim();
+            let cut = (0..=p.len().min(MAX_PROP)).rev().find(|&i| p.is_char_boundary(i)).unwrap_or(0);
+            self.done.props.push(p[..cut].to_owned());
+        }
+        let room = self.lines <= MAX_LINES && self.done.text.text.len() + line.text.len() <= MAX_BYTES;
+        let mut tail = tail;
+        if room || (prop && self.done.text.text.len() + line.text.len() <= 2 * MAX_BYTES) {
+            if let Some(t) = tail.take() {
+                self.done.text.push_logical(&t, "\n");
+            }
+            self.done.text.push_logical(line, "\n");
+        } else {
+            // Only where it ends is kept of a line past the room.
+            tail = Some(line.slice(line.text.len(), line.text.len()));
+        }
+        if closed {
+            if let Some(t) = tail.take() {
+                self.done.text.push_logical(&t, "\n");
+            }
+            self.done.end = self.done.text.text.len();
+            return Step::Done(self.done, true);
+        }
+        self.state = State::Dump { b: Some(b), tail, context };
+        Step::More(self)
     }
 
     /// End of input (or of the room a finding may take): complete with what
@@ -364,7 +527,13 @@ fn finish_open(c: Candidate) -> Step {
             done.body = Body::Html(done.text.text[start..].to_owned());
             done.end = done.text.text.len();
         }
-        State::Headers | State::HttpBody { .. } | State::AwaitHint => {}
+        State::Dump { b: Some(_), tail, context: false } => {
+            if let Some(t) = tail {
+                done.text.push_logical(&t, "\n");
+            }
+            done.end = done.text.text.len();
+        }
+        State::Dump { .. } | State::Continued(_) | State::Headers | State::HttpBody { .. } | State::AwaitHint => {}
     }
     Step::Done(done, true)
 }
@@ -396,6 +565,25 @@ fn python_literal(text: &str, quote: char) -> (String, usize) {
         }
     }
     (out, text.len())
+}
+
+/// The quote that closes a string opened right before a printing
+/// (`text='Failed to …'`, `"API Error: …"`), if one was.
+fn closing_quote(before: &str) -> Option<char> {
+    const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»')];
+    let open = before.chars().next_back()?;
+    QUOTES.iter().find(|(o, _)| *o == open).map(|&(_, c)| c)
+}
+
+/// A line that opens a dump's braces (`    at async run (x.js:8:30) {`,
+/// `APICallError [AI_APICallError]: Forbidden {`): the tracker, fed the `{`.
+fn opens_dump(text: &str) -> Option<Bracket> {
+    if !text.trim_end().ends_with('{') {
+        return None;
+    }
+    let mut b = Bracket::default();
+    b.push("{");
+    Some(b)
 }
 
 fn width_of(line: &Logical) -> usize {

@@ -71,6 +71,8 @@ static ENVELOPE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\{\s*["'“‘]?(?:type["'”’]?\s*:\s*["'“‘]?error["'”’]?\s*,|error["'”’]?\s*:\s*\{)"#)
         .expect("envelope opening pattern")
 });
+static EXIT_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*\(exit code:? \d+\)$").expect("exit code pattern"));
 static REPEATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^Repeated \d{3} (?P<what>.+?) errors\b").expect("repeated pattern"));
 static DUMP_ID: LazyLock<Regex> = LazyLock::new(|| {
@@ -129,6 +131,11 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         Body::Html(h) => {
             ev.platform = Platform::Gateway;
             if let Some(t) = envelope::html_title(h) {
+                // `403 Forbidden`: the page's status, when nothing else showed one.
+                let digits = &t[..t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len()];
+                if ev.status.is_none() {
+                    ev.status = digits.parse().ok().filter(|s| (400..600).contains(s));
+                }
                 let t = t.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
                 ev.message = Some(t.to_owned());
             }
@@ -137,6 +144,8 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
             let t = t.trim();
             // The API's message as shown, without what Claude Code wraps
             // around it ("Repeated 529 Overloaded errors. …", advice).
+            // What a wrapper appends (`… (exit code: 1)`) is not the API's.
+            let t = EXIT_CODE.find(t).map_or(t, |m| t[..m.start()].trim_end());
             let msg = if let Some(c) = REPEATED.captures(t) {
                 c["what"].to_owned()
             } else if let Some(m) = ADVICE.find(t) {
@@ -151,6 +160,38 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         }
         Body::None => {}
     }
+    if !done.props.is_empty() {
+        let d = dump_fields(&done.props);
+        if ev.status.is_none() {
+            ev.status = d.status;
+        }
+        if let Some(url) = &d.url {
+            match attribution::signal(url) {
+                Some(Signal::Anthropic) => strong = true,
+                Some(Signal::Foreign) => foreign = true,
+                None => {}
+            }
+        }
+        match d.body.as_deref().map(str::trim_start) {
+            Some(b) if b.starts_with('<') => ev.platform = Platform::Gateway,
+            Some(b) => {
+                if let Some((v, _)) = envelope::parse_loose(b) {
+                    let body = envelope::classify(&v);
+                    shape = body.shape;
+                    ev.error_type = body.error_type;
+                    // The API's own words over the wrapper's (which may be
+                    // the status text when it could not read the body).
+                    ev.message = body.message.or(ev.message.take());
+                    ev.request_id = body.request_id;
+                }
+            }
+            None => {}
+        }
+        ev.request_id = ev.request_id.take().or(d.request_id);
+        if ev.error_type.is_none() {
+            ev.error_type = d.error_type;
+        }
+    }
     match shape {
         Some(Shape::Anthropic) => strong = true,
         // The API's edge answers with exactly this; no other service does.
@@ -163,7 +204,7 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         Some(Shape::OpenAi | Shape::GitHub) => foreign = true,
         None => {
             // A bare body that is no error shape at all is not a finding.
-            if a.producer == Producer::Unknown && a.status.is_none() {
+            if a.producer == Producer::Unknown && ev.status.is_none() {
                 return None;
             }
         }
@@ -201,6 +242,16 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         Some(Signal::Anthropic) => strong = true,
         _ => {}
     }
+    // A client another vendor's module names (the OpenAI SDKs) relays
+    // Anthropic's error when it shows Anthropic's wording or Anthropic's own
+    // status 529 (Anthropic's OpenAI-compatible endpoint).
+    if foreign
+        && (ev.message.as_deref().is_some_and(|m| super::texts::api_wording(m).is_some()) || ev.status == Some(529))
+    {
+        foreign = false;
+        strong = true;
+        ev.producer = Producer::OpenaiSdk;
+    }
     if foreign {
         return None;
     }
@@ -208,10 +259,72 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     Some((ev, strong))
 }
 
-/// Evidence inside the printing itself (its headers, its body): foreign
-/// evidence anywhere in it wins.
+/// What a Node property dump says.
+#[derive(Debug, Default)]
+struct DumpFields {
+    status: Option<u16>,
+    url: Option<String>,
+    /// `responseBody`, unescaped (its first line when Node split it).
+    body: Option<String>,
+    request_id: Option<String>,
+    /// An error type (`type: 'authentication_error'`).
+    error_type: Option<String>,
+}
+
+/// Read the property lines of a dump; the last of each wins: a retry
+/// error reports its last attempt, whose dump (`lastError`) comes last.
+fn dump_fields(props: &[String]) -> DumpFields {
+    let mut d = DumpFields::default();
+    for p in props {
+        let Some((key, value)) = p.split_once(": ") else {
+            continue;
+        };
+        let key = key.trim_matches('\'');
+        let value = value.trim_end_matches(',').trim_end_matches(" +").trim();
+        match key {
+            "statusCode" | "status" | "api_error_status" => {
+                d.status = value.parse().ok().filter(|s| (100..600).contains(s)).or(d.status);
+            }
+            "url" => d.url = Some(js_string(value)),
+            "type" if value.ends_with("_error'") => d.error_type = Some(js_string(value)),
+            "responseBody" => d.body = Some(js_string(value)),
+            "request-id" | "requestID" => {
+                d.request_id = Some(js_string(value)).filter(|r| r.starts_with("req_")).or(d.request_id.take());
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
+/// The content of a single-quoted JavaScript string as Node prints it.
+fn js_string(s: &str) -> String {
+    let s = s.strip_prefix('\'').unwrap_or(s);
+    let s = s.strip_suffix('\'').unwrap_or(s);
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(o) => out.push(o),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Evidence inside the printing itself (its headers, its body, the stack
+/// after it): foreign evidence anywhere in it wins.
 fn text_signal(done: &Complete) -> Option<Signal> {
-    let own = &done.text.text[done.anchor.start.min(done.end)..done.end];
+    // Everything read from its start: the stack frames after an exception
+    // line are its evidence too, part of the printing or not.
+    let own = &done.text.text[done.anchor.start.min(done.end)..];
     let mut found = None;
     for line in own.split('\n') {
         match attribution::signal(line) {

@@ -130,6 +130,12 @@ pub fn find(line: &str) -> Vec<Found<'static>> {
         .collect()
 }
 
+/// The API's own wording (a text with an error type) that a message holds,
+/// if any: evidence that the message is Anthropic's, whoever relayed it.
+pub fn api_wording(message: &str) -> Option<&'static Text> {
+    find(message).into_iter().map(|f| f.text).find(|t| t.error_type.is_some())
+}
+
 /// Every text, for the prefilter.
 pub fn literals() -> impl Iterator<Item = &'static str> {
     TEXTS.texts.iter().map(|t| t.text.as_str())
