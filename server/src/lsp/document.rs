@@ -200,7 +200,7 @@ impl Document {
             self.starts.truncate(line + 1);
             let from = self.starts[line];
             self.starts.extend(line_starts(&self.text[from..], from).into_iter().skip(1));
-            mark(self.removed + line as u32);
+            mark(self.removed.saturating_add(u32::try_from(line).unwrap_or(u32::MAX)));
         }
         if self.kind == Kind::File && first_byte < INFER_SAMPLE {
             let columns = infer(&self.text);
@@ -222,7 +222,9 @@ impl Document {
         for s in &mut self.starts {
             *s -= cut;
         }
-        self.removed += n as u32;
+        // A terminal trimmed past 2³² lines in all stops counting (as the
+        // scanner's own line numbers do) rather than wrapping.
+        self.removed = self.removed.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         let removed = self.removed;
         self.checkpoints.retain(|c| c.line >= removed);
         self.last_scan = 0;
