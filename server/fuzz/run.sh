@@ -2,7 +2,7 @@
 # Build the fuzz targets and run them one after the other, failing on the
 # first crash, leak-free timeout or out-of-memory.
 #
-#   fuzz/run.sh --quick            # CI (scripts/test): every target 20 s
+#   fuzz/run.sh --quick            # CI (scripts/test): every target 30 s
 #   fuzz/run.sh --time 600 chunking # one target, ten minutes
 #
 # libFuzzer on stable Rust: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its
@@ -21,7 +21,7 @@ seconds=600
 picked=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) seconds=20 ;;
+    --quick) seconds=30 ;;
     --time) seconds="$2"; shift ;;
     -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     *) picked+=("$1") ;;
