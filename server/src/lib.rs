@@ -127,23 +127,35 @@ impl Engine {
         }
         // Generic printings of one failure name each other too (an HTML
         // page's gateway name over a bare status line): the most specific
-        // name among all printings of it wins.
-        let held: Vec<(Event, Arc<Rule>)> = self.held.iter().map(|f| (f.event.clone(), f.rule.clone())).collect();
-        for f in &mut self.held {
-            let named = |from: &[(Event, Arc<Rule>)]| {
-                from.iter()
-                    .filter(|(e, _)| same_failure(&f.event, e))
-                    .map(|(_, r)| r.clone())
-                    .max_by_key(|r| r.priority)
-            };
-            // A held name must be strictly more specific: two held printings
-            // of equal rank keep their own names rather than swap them.
-            let best = named(&self.recent)
-                .filter(|r| r.priority >= f.rule.priority && !Arc::ptr_eq(r, &f.rule))
-                .or_else(|| named(&held).filter(|r| r.priority > f.rule.priority));
-            if let Some(r) = best {
-                f.severity = r.severity;
-                f.rule = r;
+        // name among all printings of it wins. Closeness chains (A near B,
+        // B near C), so names are passed on until nothing changes: one pass
+        // over the held printings would make a name depend on which of them
+        // arrived together, that is on where the input's chunks ended (a
+        // fuzz finding, `server/fuzz/findings/`). Names only rise in rank,
+        // so this ends; the bound is a guard.
+        for _ in 0..=self.held.len() {
+            let held: Vec<(Event, Arc<Rule>)> = self.held.iter().map(|f| (f.event.clone(), f.rule.clone())).collect();
+            let mut changed = false;
+            for f in &mut self.held {
+                let named = |from: &[(Event, Arc<Rule>)]| {
+                    from.iter()
+                        .filter(|(e, _)| same_failure(&f.event, e))
+                        .map(|(_, r)| r.clone())
+                        .max_by_key(|r| r.priority)
+                };
+                // A held name must be strictly more specific: two held printings
+                // of equal rank keep their own names rather than swap them.
+                let best = named(&self.recent)
+                    .filter(|r| r.priority >= f.rule.priority && !Arc::ptr_eq(r, &f.rule))
+                    .or_else(|| named(&held).filter(|r| r.priority > f.rule.priority));
+                if let Some(r) = best {
+                    changed |= !Arc::ptr_eq(&r, &f.rule);
+                    f.severity = r.severity;
+                    f.rule = r;
+                }
+            }
+            if !changed {
+                break;
             }
         }
         out
