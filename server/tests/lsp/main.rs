@@ -3,6 +3,7 @@
 mod client;
 mod protocol;
 mod secrets;
+mod terminal_width;
 
 use client::Client;
 use serde_json::json;
