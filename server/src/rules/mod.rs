@@ -10,8 +10,10 @@
 //! `priority` (the earliest loaded among equals): specific variants beat the
 //! generic rule for their status, which beats the catch-alls.
 
+mod advice;
 mod schema;
 
+pub use advice::{Advice, Family, Fitted};
 pub use schema::{error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, ACTIONS};
 
 use crate::scan::{Event, Platform};
@@ -29,6 +31,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("rules/4xx.toml", include_str!("../../rules/4xx.toml")),
     ("rules/5xx.toml", include_str!("../../rules/5xx.toml")),
 ];
+
+/// The built-in advice for findings printed by programs other than Claude
+/// Code (`rules/advice.toml`), attached to the built-in rules it names.
+const ADVICE: (&str, &str) = ("rules/advice.toml", include_str!("../../rules/advice.toml"));
 
 /// A problem in a rule file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,6 +130,9 @@ pub struct Rule {
     pub samples: Samples,
     /// The file it came from.
     pub source: String,
+    /// Its advice for findings printed by other programs than Claude Code,
+    /// by producer family (`rules/advice.toml`; see [`Rule::fitted`]).
+    pub advice: Vec<Arc<Advice>>,
 }
 
 /// The rules, in load order.
@@ -153,6 +162,10 @@ impl Catalog {
             if let Err(e) = c.add_toml(name, text) {
                 panic!("built-in rule file is invalid: {e}");
             }
+        }
+        if let Err(errors) = advice::attach(ADVICE.0, ADVICE.1, &mut c.rules) {
+            let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            panic!("built-in advice file is invalid:\n{}", all.join("\n"));
         }
         c
     }

@@ -292,6 +292,7 @@ pub fn build(file: &str, text: &str, defs: Vec<RuleDef>) -> Result<Vec<Rule>, Ru
             },
             samples: Samples { matching: d.samples.matching, not_matching: d.samples.no_match },
             source: file.to_owned(),
+            advice: Vec::new(),
         });
     }
     Ok(out)

@@ -1,5 +1,6 @@
 //! End to end: the built `errsig lsp` over real stdio framing.
 
+mod advice;
 mod client;
 mod protocol;
 mod secrets;

@@ -35,8 +35,7 @@ fn a_long_sdk_exception_in_a_50_column_terminal_gets_its_diagnostic() {
     let mut c = Client::start(&ws);
     c.initialize(json!({}), json!({}), &ws);
     let uri = "term://~/w//4343:/bin/sh";
-    let mut version = 0;
-    for cols in [50usize, 48, 50] {
+    for (version, cols) in [50usize, 48, 50].into_iter().enumerate() {
         let rows = as_terminal_rows(&text, cols);
         let first = rows.lines().position(|l| l.starts_with("anthropic.PermissionDeniedError")).unwrap_or(0);
         let last = rows.lines().count() - 3;
@@ -46,10 +45,9 @@ fn a_long_sdk_exception_in_a_50_column_terminal_gets_its_diagnostic() {
             // Neovim re-wraps the rows on a resize: the whole text changes.
             c.notify(
                 "textDocument/didChange",
-                json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": rows }] }),
+                json!({ "textDocument": { "uri": uri, "version": version as i32 }, "contentChanges": [{ "text": rows }] }),
             );
         }
-        version += 1;
         c.notify("errsig/terminalWidth", json!({ "uri": uri, "columns": cols }));
         // It ends on the exception's last row (a last row exactly as wide
         // as the terminal continues, for the scanner, on the empty row after
