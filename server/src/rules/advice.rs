@@ -342,7 +342,7 @@ fn expand(text: &str, f: &Family) -> Result<String, String> {
 
 fn at(file: &str, text: &str, span: Option<std::ops::Range<usize>>, message: String) -> RuleError {
     let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
-    RuleError { file: file.to_owned(), line, column, message }
+    RuleError { file: file.to_owned(), line, column, message, also: Vec::new() }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod client;
 mod protocol;
 mod secrets;
 mod terminal_width;
+mod user_anchors;
 
 use client::Client;
 use serde_json::json;
