@@ -15,6 +15,8 @@
 //!
 //! [[rule]]                      # extra or overriding rules, as in a --rules file
 //! id = "…"
+//! [[rule.anchors]]              # a wording the built-in recognisers do not know
+//! text = "…"                    # at least 4 bytes; status = …, message = …, producer = …
 //! ```
 //!
 //! Discovery (done by the faces, not here): the first `.errsig.toml` in the

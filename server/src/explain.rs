@@ -85,9 +85,18 @@ pub fn doctor_applies(rule: &Rule) -> bool {
     rule.actions.iter().any(|a| a == "doctor")
 }
 
+/// The first fix step of a finding, fitted to who printed it (what `scan`'s
+/// human and GitHub outputs show as its help).
+pub fn first_fix<'a>(rule: &'a Rule, ev: &Event) -> Option<&'a str> {
+    rule.fitted(ev.producer).fixes.first().copied()
+}
+
 /// The explanation of `rule`, for `event` when there is one (`errsig
 /// explain RULE_ID` has none and shows every note).
 pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
+    // The causes and fixes fitted to who printed it (`rules/advice.toml`);
+    // without an event, the rule's own (written for Claude Code).
+    let fit = rule.fitted(event.map_or(Producer::ClaudeCode, |e| e.producer));
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n", rule.title);
     let _ = writeln!(md, "`{}` · {}\n", rule.id, rule.severity);
@@ -137,9 +146,9 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
             let _ = writeln!(md, "{n}\n");
         }
     }
-    if !rule.causes.is_empty() {
+    if !fit.causes.is_empty() {
         md.push_str("## Likely causes\n\n");
-        for (i, c) in rule.causes.iter().enumerate() {
+        for (i, c) in fit.causes.iter().enumerate() {
             let how = match c.confidence {
                 Confidence::Documented => "documented",
                 Confidence::Reported => "reported by users",
@@ -161,9 +170,9 @@ pub fn markdown(rule: &Rule, event: Option<&Event>) -> String {
         }
         md.push('\n');
     }
-    if !rule.fixes.is_empty() {
+    if !fit.fixes.is_empty() {
         md.push_str("## Fix\n\n");
-        for (i, f) in rule.fixes.iter().enumerate() {
+        for (i, f) in fit.fixes.iter().enumerate() {
             let _ = writeln!(md, "{}. {}", i + 1, reflow(f));
         }
         md.push('\n');
@@ -198,6 +207,7 @@ pub const HOVER_WIDTH: usize = 100;
 /// for this report, the causes of this variant (their lead sentence) and
 /// the fix steps. The full document stays for `errsig explain`.
 pub fn hover(rule: &Rule, ev: &Event, on_this_machine: Option<&str>) -> String {
+    let fit = rule.fitted(ev.producer);
     let mut out = String::new();
     let para = wrap_into;
     para(&mut out, &headline(rule, ev), "", "");
@@ -224,9 +234,9 @@ pub fn hover(rule: &Rule, ev: &Event, on_this_machine: Option<&str>) -> String {
         out.push('\n');
         para(&mut out, &flatten(&c.text), "", "");
     }
-    if !rule.causes.is_empty() {
+    if !fit.causes.is_empty() {
         out.push_str("\nLikely causes:\n\n");
-        for (i, c) in rule.causes.iter().enumerate() {
+        for (i, c) in fit.causes.iter().enumerate() {
             let how = match c.confidence {
                 Confidence::Documented => "documented",
                 Confidence::Reported => "reported by users",
@@ -236,9 +246,9 @@ pub fn hover(rule: &Rule, ev: &Event, on_this_machine: Option<&str>) -> String {
             para(&mut out, &format!("{} ({how})", lead(&c.text)), &n, &" ".repeat(n.len()));
         }
     }
-    if !rule.fixes.is_empty() {
+    if !fit.fixes.is_empty() {
         out.push_str("\nFix:\n\n");
-        for (i, f) in rule.fixes.iter().enumerate() {
+        for (i, f) in fit.fixes.iter().enumerate() {
             let n = format!("{}. ", i + 1);
             para(&mut out, &flatten(f), &n, &" ".repeat(n.len()));
         }

@@ -66,7 +66,8 @@ impl Engine {
 
     /// An engine whose first line is numbered `first_line`.
     pub fn starting_at(catalog: Arc<Catalog>, columns: Option<usize>, first_line: u32) -> Self {
-        let config = ScanConfig { columns, context: Some(catalog.context_set()), first_line };
+        let config =
+            ScanConfig { columns, context: Some(catalog.context_set()), first_line, anchors: catalog.user_anchors() };
         Engine { scanner: Scanner::new(config), catalog, held: Vec::new(), recent: Vec::new() }
     }
 

@@ -93,8 +93,10 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
                 out.push(super::doctor::preferred_action(&c, caps, &diags));
             }
         }
-        for a in &f.rule.actions {
-            let doctor_action = match a.as_str() {
+        // The rule's actions fitted to who printed it: no `claude /login`
+        // for an SDK's finding (`rules/advice.toml`).
+        for a in f.rule.fitted(e.producer).actions {
+            let doctor_action = match a {
                 "doctor" | "check-base-url" => Some((
                     "Run errsig doctor: which credential wins, settings, stored login".to_owned(),
                     ServerCommand::Doctor.command("Doctor", json!({})),

@@ -101,7 +101,7 @@ pub fn diagnostics(
                     "requestId": e.request_id,
                     "producer": e.producer.as_str(),
                     "platform": e.platform.as_str(),
-                    "actions": f.rule.actions,
+                    "actions": f.rule.fitted(f.event.producer).actions,
                 })),
             }
         })

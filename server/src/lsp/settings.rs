@@ -104,6 +104,7 @@ impl Project {
             line: 1,
             column: 1,
             message: e.to_string(),
+            also: Vec::new(),
         })?;
         let mut catalog = Catalog::builtin();
         let config = Config::parse(&file.display().to_string(), &text, &mut catalog)?;

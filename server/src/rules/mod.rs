@@ -10,10 +10,13 @@
 //! `priority` (the earliest loaded among equals): specific variants beat the
 //! generic rule for their status, which beats the catch-alls.
 
+mod advice;
 mod schema;
 
-pub use schema::{error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, ACTIONS};
+pub use advice::{Advice, Family, Fitted};
+pub use schema::{anchor_problem, error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, ACTIONS, MIN_ANCHOR};
 
+use crate::scan::user_anchors::{UserAnchor, UserAnchors};
 use crate::scan::{Event, Platform};
 use regex::{Regex, RegexSet};
 use std::fmt;
@@ -30,9 +33,13 @@ const BUILTIN: &[(&str, &str)] = &[
     ("rules/5xx.toml", include_str!("../../rules/5xx.toml")),
 ];
 
-/// A problem in a rule file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
+/// The built-in advice for findings printed by programs other than Claude
+/// Code (`rules/advice.toml`), attached to the built-in rules it names.
+const ADVICE: (&str, &str) = ("rules/advice.toml", include_str!("../../rules/advice.toml"));
+
+/// A problem in a rule file (and the file's other problems of the same
+/// check, when it reports them all: anchor literals).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
     /// The file's name as given.
     pub file: String,
@@ -42,7 +49,22 @@ pub struct RuleError {
     pub column: usize,
     /// What is wrong.
     pub message: String,
+    /// The file's further problems, in file order (one per line of the
+    /// message).
+    pub also: Vec<RuleError>,
 }
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        for e in &self.also {
+            write!(f, "\n{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RuleError {}
 
 /// What a rule matches.
 #[derive(Debug, Clone, Default)]
@@ -124,6 +146,12 @@ pub struct Rule {
     pub samples: Samples,
     /// The file it came from.
     pub source: String,
+    /// Its advice for findings printed by other programs than Claude Code,
+    /// by producer family (`rules/advice.toml`; see [`Rule::fitted`]).
+    pub advice: Vec<Arc<Advice>>,
+    /// Anchor literals it declares (`[[rule.anchors]]`): wordings the
+    /// built-in recognisers do not know.
+    pub anchors: Vec<UserAnchor>,
 }
 
 /// The rules, in load order.
@@ -135,6 +163,9 @@ pub struct Catalog {
     /// language server opening thousands of documents must not pay per
     /// document. Cleared whenever rules change.
     context: OnceLock<Arc<RegexSet>>,
+    /// Every rule's anchor literals with one searcher, for the scanner's
+    /// hot path; built on first use, cleared whenever rules change.
+    anchors: OnceLock<Option<Arc<UserAnchors>>>,
 }
 
 impl fmt::Display for Rule {
@@ -153,6 +184,10 @@ impl Catalog {
             if let Err(e) = c.add_toml(name, text) {
                 panic!("built-in rule file is invalid: {e}");
             }
+        }
+        if let Err(errors) = advice::attach(ADVICE.0, ADVICE.1, &mut c.rules) {
+            let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            panic!("built-in advice file is invalid:\n{}", all.join("\n"));
         }
         c
     }
@@ -173,6 +208,7 @@ impl Catalog {
 
     fn add(&mut self, rules: Vec<Rule>) {
         self.context = OnceLock::new();
+        self.anchors = OnceLock::new();
         for r in rules {
             let r = Arc::new(r);
             match self.rules.iter_mut().find(|x| x.id == r.id) {
@@ -210,6 +246,16 @@ impl Catalog {
         // Each pattern compiled on its own when loaded; together they can
         // only fail on size, and then no line is kept as context.
         RegexSet::new(pats).unwrap_or_else(|_| RegexSet::empty())
+    }
+
+    /// The anchor literals of every rule, searched by the scanner besides
+    /// its built-in recognisers; `None` when no rule declares one.
+    pub fn user_anchors(&self) -> Option<Arc<UserAnchors>> {
+        self.anchors
+            .get_or_init(|| {
+                UserAnchors::new(self.rules.iter().flat_map(|r| r.anchors.iter().cloned()).collect()).map(Arc::new)
+            })
+            .clone()
     }
 
     /// [`Catalog::context_patterns`], compiled on first use and shared.
@@ -266,5 +312,51 @@ mod tests {
         .unwrap();
         assert_eq!(c.rules().len(), n);
         assert_eq!(c.get("429-rate-limit").unwrap().title, "Ours");
+    }
+
+    /// The built-in catalog's own literals pass the check user anchors
+    /// pass: the fixed texts (`rules/texts.toml`, also at least their own
+    /// 12 bytes) and the wrappers' signatures (`rules/producers.toml`).
+    #[test]
+    fn the_builtin_literals_pass_the_anchor_check() {
+        let mut n = 0;
+        for t in crate::scan::texts::literals() {
+            assert_eq!(anchor_problem(t), None, "texts.toml: {t}");
+            n += 1;
+        }
+        let table: toml::Value =
+            toml::from_str(include_str!("../../rules/producers.toml")).unwrap_or(toml::Value::Boolean(false));
+        let signatures: Vec<&str> = table
+            .as_table()
+            .into_iter()
+            .flat_map(|t| t.values())
+            .flat_map(|v| v.as_array().into_iter().flatten())
+            .flat_map(|e| e.get("signatures").and_then(toml::Value::as_array).into_iter().flatten())
+            .filter_map(toml::Value::as_str)
+            .collect();
+        assert!(signatures.len() > 10, "{signatures:?}");
+        for s in signatures {
+            assert_eq!(anchor_problem(s), None, "producers.toml: {s}");
+            n += 1;
+        }
+        assert!(n > 40, "{n}");
+        assert!(anchor_problem("abc").is_some() && anchor_problem(" ab ").is_some());
+        assert_eq!(anchor_problem("abcd"), None);
+    }
+
+    #[test]
+    fn every_bad_anchor_of_a_file_is_reported_with_its_rule_and_line() {
+        let mut c = Catalog::builtin();
+        let text = "[[rule]]\nid = \"a\"\ntitle = \"t\"\nseverity = \"error\"\n[[rule.anchors]]\ntext = \"abc\"\nstatus = 429\n\
+                    [[rule]]\nid = \"b\"\ntitle = \"t\"\nseverity = \"error\"\n[[rule.anchors]]\ntext = \"fine text\"\nstatus = 7\n";
+        let e = c.add_toml("mine.toml", text).unwrap_err();
+        let all: Vec<(usize, &str)> =
+            std::iter::once(&e).chain(&e.also).map(|e| (e.line, e.message.split(':').next().unwrap_or(""))).collect();
+        assert_eq!(all, [(6, "rule `a`"), (14, "rule `b`")], "{e}");
+        assert!(e.to_string().starts_with("mine.toml:6:8: rule `a`: anchor `abc` is 3 bytes"), "{e}");
+        assert_eq!(e.to_string().lines().count(), 2, "{e}");
+        assert!(c.user_anchors().is_none(), "nothing of a broken file is loaded");
+        c.add_toml("ok.toml", "[[rule]]\nid = \"c\"\ntitle = \"t\"\nseverity = \"error\"\n[[rule.anchors]]\ntext = \"Gateway quota gone\"\nstatus = 429\n").unwrap();
+        assert_eq!(c.user_anchors().map(|u| u.anchors().len()), Some(1));
     }
 }

@@ -29,10 +29,21 @@
 //! [rule.samples]
 //! match = ["…"]
 //! no_match = ["…"]
+//! [[rule.anchors]]            # a wording the built-in recognisers do not know
+//! text = "Quota exhausted for"  # the literal, case-sensitive, at least 4 bytes
+//! status = 429                # the status it implies (reported as inferred)
+//! message = "rest"            # rest (of the line, up to a ` · ` hint) | literal
+//! producer = "unknown"        # who prints it (default unknown)
 //! ```
+//!
+//! Anchor literals are checked when the file loads, each problem reported
+//! with its line (all of them, not just the first): an anchor shorter than
+//! [`MIN_ANCHOR`] bytes would make nearly every line a candidate.
 
 use super::{ContextNote, Matcher, Rule, RuleError, Samples};
-use crate::scan::Platform;
+pub use crate::scan::user_anchors::MIN_ANCHOR;
+use crate::scan::user_anchors::{Span, UserAnchor};
+use crate::scan::{Platform, Producer};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -146,6 +157,102 @@ pub struct RuleDef {
     links: Vec<Link>,
     #[serde(default)]
     samples: SamplesDef,
+    #[serde(default)]
+    anchors: Vec<AnchorDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnchorDef {
+    text: Spanned<String>,
+    status: Spanned<u16>,
+    #[serde(default)]
+    message: SpanDef,
+    producer: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum SpanDef {
+    Literal,
+    #[default]
+    Rest,
+}
+
+/// Why a literal cannot be an anchor, if it cannot: the one check for user
+/// rules' `[[rule.anchors]]` and the built-in catalog's own literals
+/// (`rules/texts.toml`, `rules/producers.toml`, tested).
+pub fn anchor_problem(text: &str) -> Option<String> {
+    if text.trim().len() < MIN_ANCHOR {
+        return Some(format!(
+            "anchor `{text}` is {} bytes without its blanks; an anchor needs at least {MIN_ANCHOR}, or nearly every line would be a candidate",
+            text.trim().len()
+        ));
+    }
+    if text.contains('\n') {
+        return Some(format!(
+            "anchor `{}` holds a line break; an anchor is found within one line",
+            text.escape_debug()
+        ));
+    }
+    None
+}
+
+/// The anchors of every rule of a file, each problem reported with its
+/// position: all of them, in file order.
+fn anchors(file: &str, text: &str, defs: &[RuleDef]) -> Result<Vec<Vec<UserAnchor>>, RuleError> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for d in defs {
+        let mut mine = Vec::new();
+        for a in &d.anchors {
+            let mut ok = true;
+            let mut fail = |span: std::ops::Range<usize>, m: String| {
+                errors.push(error_at(file, text, Some(span), format!("rule `{}`: {m}", d.id.get_ref())));
+                ok = false;
+            };
+            if let Some(p) = anchor_problem(a.text.get_ref()) {
+                fail(a.text.span(), p);
+            }
+            if !(100..=599).contains(a.status.get_ref()) {
+                fail(a.status.span(), format!("status {} is not an HTTP error status (100-599)", a.status.get_ref()));
+            }
+            let producer = match &a.producer {
+                None => Producer::Unknown,
+                Some(p) => Producer::from_name(p.get_ref()).unwrap_or_else(|| {
+                    fail(
+                        p.span(),
+                        format!(
+                            "unknown producer `{}`, expected one of {}",
+                            p.get_ref(),
+                            Producer::ALL.map(Producer::as_str).join(", ")
+                        ),
+                    );
+                    Producer::Unknown
+                }),
+            };
+            if ok {
+                mine.push(UserAnchor {
+                    text: a.text.get_ref().clone(),
+                    status: *a.status.get_ref(),
+                    message: match a.message {
+                        SpanDef::Literal => Span::Literal,
+                        SpanDef::Rest => Span::Rest,
+                    },
+                    producer,
+                });
+            }
+        }
+        out.push(mine);
+    }
+    let mut errors = errors.into_iter();
+    match errors.next() {
+        None => Ok(out),
+        Some(mut first) => {
+            first.also = errors.collect();
+            Err(first)
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -209,12 +316,13 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
 /// A [`RuleError`] at a byte span of `text`.
 pub fn error_at(file: &str, text: &str, span: Option<std::ops::Range<usize>>, message: String) -> RuleError {
     let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
-    RuleError { file: file.to_owned(), line, column, message }
+    RuleError { file: file.to_owned(), line, column, message, also: Vec::new() }
 }
 
 /// Validate rule tables read from `text` (for positions in errors).
 pub fn build(file: &str, text: &str, defs: Vec<RuleDef>) -> Result<Vec<Rule>, RuleError> {
     let err = |span: Option<std::ops::Range<usize>>, message: String| error_at(file, text, span, message);
+    let mut anchors = anchors(file, text, &defs)?.into_iter();
     let mut out = Vec::new();
     for d in defs {
         let id = d.id.get_ref().clone();
@@ -292,6 +400,8 @@ pub fn build(file: &str, text: &str, defs: Vec<RuleDef>) -> Result<Vec<Rule>, Ru
             },
             samples: Samples { matching: d.samples.matching, not_matching: d.samples.no_match },
             source: file.to_owned(),
+            advice: Vec::new(),
+            anchors: anchors.next().unwrap_or_default(),
         });
     }
     Ok(out)

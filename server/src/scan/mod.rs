@@ -27,6 +27,7 @@ pub(crate) mod producers;
 pub mod redact;
 pub mod text;
 pub(crate) mod texts;
+pub mod user_anchors;
 mod vocab;
 pub mod wrap;
 
@@ -69,6 +70,8 @@ pub struct ScanConfig {
     /// The number of the first line fed (when a document's first lines were
     /// trimmed away, its lines keep their original numbers).
     pub first_line: u32,
+    /// The anchor literals of user rules (`Catalog::user_anchors`).
+    pub anchors: Option<Arc<user_anchors::UserAnchors>>,
 }
 
 /// The last physical lines, kept raw (in recycled buffers) so that the hot
@@ -191,6 +194,8 @@ pub struct Scanner {
     recent: Recent,
     /// `config.context`, with its fast twin.
     context: Option<ContextSet>,
+    /// `config.anchors`: user rules' literals, searched besides the built-in ones.
+    user: Option<Arc<user_anchors::UserAnchors>>,
     bytes: u64,
     /// Steps of the evidence work: a waiting event given a line, a recent
     /// line looked at for a printing. Counted, so that tests and benchmarks
@@ -211,6 +216,7 @@ impl Scanner {
             held: Vec::new(),
             recent: Recent::default(),
             context,
+            user: config.anchors.clone(),
             bytes: 0,
             work: 0,
         }
@@ -299,7 +305,8 @@ impl Scanner {
             let start = if busy {
                 0
             } else {
-                match anchors::next_hot_line(body) {
+                let user = self.user.as_ref().and_then(|u| u.next_line(body));
+                match anchors::next_hot_line(body).map_or(user, |s| Some(user.map_or(s, |u| u.min(s)))) {
                     Some(start) => start,
                     None => {
                         self.skip(body);
@@ -423,7 +430,9 @@ impl Scanner {
         if self.asm.columns.is_some_and(|c| line.len() >= c) {
             return false;
         }
-        !anchors::may_match_raw(line) && !anchors::opens_body_raw(line)
+        !anchors::may_match_raw(line)
+            && !anchors::opens_body_raw(line)
+            && !self.user.as_ref().is_some_and(|u| u.is_match(line))
     }
 
     fn logical(&mut self, line: Logical, out: &mut Vec<Event>) {
@@ -447,7 +456,7 @@ impl Scanner {
             return;
         };
         self.after_context(&line, out);
-        if anchors::may_match(&line.text) {
+        if anchors::may_match(&line.text) || self.user.as_ref().is_some_and(|u| u.is_match(line.text.as_bytes())) {
             self.recognise(&line, out);
         } else if anchors::opens_body(&line.text) {
             self.bare_envelope(&line, out);
@@ -508,7 +517,11 @@ impl Scanner {
                 }
             }
         }
-        let found: Vec<_> = anchors::find(&line.text)
+        let mut found = anchors::find(&line.text);
+        if let Some(u) = &self.user {
+            user_anchors::merge(&mut found, u.find(&line.text));
+        }
+        let found: Vec<_> = found
             .into_iter()
             .filter(|a| !covered.iter().any(|&(s, e)| (s..e).contains(&a.start) || (s..=e).contains(&a.body)))
             .collect();

@@ -1,8 +1,11 @@
 //! End to end: the built `errsig lsp` over real stdio framing.
 
+mod advice;
 mod client;
 mod protocol;
 mod secrets;
+mod terminal_width;
+mod user_anchors;
 
 use client::Client;
 use serde_json::json;

@@ -68,17 +68,59 @@ function M.report_all()
   end
 end
 
---- Give the windows showing a terminal the fixed signcolumn.
+--- Make Neovim resize a terminal's pty to its windows now. Neovim resizes a
+--- terminal only when a window showing it changes size, shows another
+--- buffer or enters Terminal mode — not when 'signcolumn', 'number' or
+--- 'foldcolumn' change. Until then the pty keeps its old width, the job's
+--- output is wrapped at that width, and the width `M.columns` computes (the
+--- one the server is told) is not the one the rows have: a 50-column
+--- terminal whose signcolumn was fixed at TermOpen kept wrapping at 50 while
+--- the server re-joined at 48, and a long SDK exception got no diagnostic.
+--- A width change of one column and back (or, for a window as wide as the
+--- screen, showing a scratch buffer and the terminal again, autocommands
+--- off) makes Neovim resize and re-wrap it at once.
+---@param buf integer
+function M.apply_width(buf)
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local w = vim.api.nvim_win_get_width(win)
+    local done = false
+    for _, d in ipairs({ -1, 1 }) do
+      pcall(vim.api.nvim_win_set_width, win, w + d)
+      if vim.api.nvim_win_get_width(win) ~= w then
+        pcall(vim.api.nvim_win_set_width, win, w)
+        done = true
+        break
+      end
+    end
+    if not done then
+      local scratch = vim.api.nvim_create_buf(false, true)
+      local ei = vim.o.eventignore
+      vim.o.eventignore = 'all'
+      pcall(vim.api.nvim_win_set_buf, win, scratch)
+      pcall(vim.api.nvim_win_set_buf, win, buf)
+      vim.o.eventignore = ei
+      pcall(vim.api.nvim_buf_delete, scratch, { force = true })
+    end
+  end
+end
+
+--- Give the windows showing a terminal the fixed signcolumn, and make the
+--- pty follow at once (`M.apply_width`).
 ---@param buf integer
 function M.fix_signcolumn(buf)
   local sc = require('errsig').options.signcolumn
   if not sc then
     return
   end
+  local changed = false
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     if vim.wo[win].signcolumn ~= sc then
       vim.wo[win][0].signcolumn = sc
+      changed = true
     end
+  end
+  if changed then
+    M.apply_width(buf)
   end
 end
 
@@ -204,8 +246,15 @@ function M.setup(o)
   vim.api.nvim_create_autocmd('OptionSet', {
     group = group,
     pattern = { 'signcolumn', 'number', 'relativenumber', 'foldcolumn', 'numberwidth' },
-    desc = 'errsig: report terminal widths',
-    callback = later,
+    desc = 'errsig: resize terminals to their new text width and report it',
+    callback = function()
+      -- Neovim does not resize a terminal for these options by itself.
+      local buf = vim.api.nvim_get_current_buf()
+      if M.reported[buf] and is_terminal(buf) then
+        M.apply_width(buf)
+      end
+      later()
+    end,
   })
   vim.api.nvim_create_autocmd('BufWipeout', {
     group = group,

@@ -58,7 +58,7 @@ impl Reporter for Github {
             Severity::Info => "notice",
         };
         let mut message = super::printable(&headline(&f.rule, e)).into_owned();
-        if let Some(fix) = f.rule.fixes.first() {
+        if let Some(fix) = errsig::explain::first_fix(&f.rule, e) {
             message.push_str(&format!("\nhelp: {}", fix.trim()));
         }
         if errsig::explain::doctor_applies(&f.rule) {

@@ -84,7 +84,7 @@ impl Reporter for Human {
             writeln!(self.out, "{pad} {blue}|{blue:#} … through line {}", e.end.line + 1)?;
         }
         let mut said = false;
-        if let Some(fix) = f.rule.fixes.first() {
+        if let Some(fix) = errsig::explain::first_fix(&f.rule, e) {
             let fix = errsig::explain::reflow(fix);
             writeln!(self.out, "{pad} {blue}={blue:#} {bold}help{bold:#}: {fix}")?;
             said = true;
