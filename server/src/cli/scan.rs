@@ -445,7 +445,14 @@ impl Run {
                 r => r?,
             }
         }
-        Ok(())
+        let result = match &self.progress {
+            Some(p) => p.suspend(|| self.reporter.flush()),
+            None => self.reporter.flush(),
+        };
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            r => Ok(r?),
+        }
     }
 }
 
