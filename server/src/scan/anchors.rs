@@ -120,6 +120,13 @@ const KEYWORDS: &[&str] = &[
     "\"Message\"",
 ];
 
+/// Every literal the hot path looks for inside a line (the keywords, the
+/// fixed texts, the TUI marks): the scanner's jump between lines
+/// (`super::Jump`) searches for a superset of them.
+pub(crate) fn hot_literals() -> impl Iterator<Item = &'static str> {
+    WORDS.iter().copied().chain(MARKS.iter().copied())
+}
+
 /// Whether a line may hold an anchor at all.
 pub fn may_match(text: &str) -> bool {
     PREFILTER.is_match(text)
