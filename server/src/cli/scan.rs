@@ -279,7 +279,7 @@ impl Run {
     }
 
     /// What a file scanned ahead found, reported as `scan_file` reports it.
-    fn report_scanned(&mut self, path: Option<&Path>, scanned: Result<(u64, Vec<Finding>)>) -> Result<()> {
+    fn report_scanned(&mut self, path: Option<&Path>, scanned: Ahead) -> Result<()> {
         let (bytes, found) = scanned?;
         let (name, relative) = self.names(path);
         self.stats.bytes += bytes;
@@ -510,6 +510,10 @@ impl Feeder {
     }
 }
 
+/// A file read and scanned ahead: its bytes and findings, or why it could
+/// not be read.
+type Ahead = Result<(u64, Vec<Finding>)>;
+
 /// Entries of a directory walk taken at a time, their small files read and
 /// scanned ahead while the findings of the files before are reported.
 const AHEAD: usize = 64;
@@ -523,7 +527,7 @@ fn scan_ahead(
     catalog: &Arc<Catalog>,
     columns: Option<usize>,
     batch: &[Result<ignore::DirEntry, ignore::Error>],
-) -> Vec<Option<Result<(u64, Vec<Finding>)>>> {
+) -> Vec<Option<Ahead>> {
     let small = |e: &ignore::DirEntry| {
         e.file_type().is_some_and(|t| t.is_file()) && e.metadata().is_ok_and(|m| m.len() < input::MAP_MIN)
     };
@@ -531,8 +535,8 @@ fn scan_ahead(
         batch.iter().map(|e| e.as_ref().ok().filter(|e| small(e)).map(ignore::DirEntry::path)).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<Result<(u64, Vec<Finding>)>>> = batch.iter().map(|_| None).collect();
-    let done: Vec<Vec<(usize, Option<Result<(u64, Vec<Finding>)>>)>> = std::thread::scope(|s| {
+    let mut out: Vec<Option<Ahead>> = batch.iter().map(|_| None).collect();
+    let done: Vec<Vec<(usize, Option<Ahead>)>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -558,7 +562,7 @@ fn scan_ahead(
 
 /// A small file read whole and scanned in the reader's chunks; `None` when
 /// it is no longer a small regular file (`scan_file` then takes it).
-fn read_and_scan(catalog: &Arc<Catalog>, columns: Option<usize>, path: &Path) -> Option<Result<(u64, Vec<Finding>)>> {
+fn read_and_scan(catalog: &Arc<Catalog>, columns: Option<usize>, path: &Path) -> Option<Ahead> {
     let read = || -> Result<Option<Vec<u8>>> {
         let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
