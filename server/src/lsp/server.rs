@@ -405,9 +405,23 @@ impl LanguageServer for Backend {
                     let publish = me.install(&uri, id, doc, path);
                     me.opened.notify_waiters();
                     me.send(publish).await;
+                    let last = me.state().last_open;
                     if me.state().opening.is_empty() {
-                        // The last of a burst of opens is in.
-                        tokio::task::spawn_blocking(release_freed_memory);
+                        // Perhaps the last of a burst of opens. Once no
+                        // other has come for a moment, give back what the
+                        // scans freed (not during the burst: trimming takes
+                        // the arenas' locks the scans allocate under).
+                        let me = me.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                            let quiet = {
+                                let st = me.state();
+                                st.opening.is_empty() && st.last_open == last
+                            };
+                            if quiet {
+                                tokio::task::spawn_blocking(release_freed_memory);
+                            }
+                        });
                     }
                 });
                 return;
