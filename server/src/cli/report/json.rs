@@ -21,14 +21,10 @@ impl Json {
     }
 
     fn write_out(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            // Cleared first: after a broken pipe the lines are not kept.
-            let lines = std::mem::take(&mut self.buf);
-            self.out.write_all(&lines)?;
-            self.buf = lines;
-            self.buf.clear();
-        }
-        Ok(())
+        let written = self.out.write_all(&self.buf);
+        // Written or not (a closed pipe), the lines are not kept.
+        self.buf.clear();
+        written
     }
 }
 
