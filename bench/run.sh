@@ -16,12 +16,17 @@
 #
 #   bench/run.sh [SIZE_MIB]        (default 1024, the issue's 1 GiB)
 #   bench/run.sh --old [SIZE_MIB]  the earlier app-log table (wc, grep)
+#   bench/run.sh --criterion       the engine's stages (cargo bench, criterion)
 #
 # Installs hyperfine and ripgrep (apt, else cargo) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 old=0
 if [ "${1:-}" = "--old" ]; then old=1; shift; fi
+if [ "${1:-}" = "--criterion" ]; then
+  # criterion is an optional dependency, only built with this feature.
+  exec cargo bench --locked -p errsig --features bench --bench engine
+fi
 size=${1:-1024}
 work=${BENCH_DIR:-/tmp/errsig-bench}
 mkdir -p "$work"

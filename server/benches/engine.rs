@@ -4,7 +4,7 @@
 //! (normalising, anchors, evidence, redaction). Whole-process comparisons
 //! with ripgrep are `bench/run.sh`'s; figures are in BENCHMARKS.md.
 //!
-//!   cargo bench -p errsig --bench engine
+//!   cargo bench -p errsig --features bench --bench engine   (or bench/run.sh --criterion)
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use errsig::rules::Catalog;

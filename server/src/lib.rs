@@ -249,14 +249,27 @@ pub fn scan_bytes(catalog: Arc<Catalog>, columns: Option<usize>, bytes: &[u8]) -
 /// start a printing of its own. Repeated log lines of equal width (the same
 /// error retried) are not wrapping.
 pub fn infer_columns(sample: &[u8]) -> Option<usize> {
-    let mut rows: Vec<(usize, String)> = Vec::new();
+    let mut rows: Vec<(usize, std::borrow::Cow<'_, str>)> = Vec::new();
     for line in sample.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        for row in scan::ansi::normalise(line) {
-            if row.width >= 20 && row.text.chars().all(|c| matches!(c, '─' | '━' | '═')) {
-                return Some(row.width);
+        // Every file opened is sampled: its plain lines are borrowed, not
+        // copied (BENCHMARKS.md, "Left").
+        let rule = |width: usize, text: &str| width >= 20 && text.chars().all(|c| matches!(c, '─' | '━' | '═'));
+        match plain_row(line) {
+            Some((text, width)) => {
+                if rule(width, text) {
+                    return Some(width);
+                }
+                rows.push((width, std::borrow::Cow::Borrowed(text)));
             }
-            rows.push((row.width, row.text));
+            None => {
+                for row in scan::ansi::normalise(line) {
+                    if rule(row.width, &row.text) {
+                        return Some(row.width);
+                    }
+                    rows.push((row.width, std::borrow::Cow::Owned(row.text)));
+                }
+            }
         }
     }
     let max = rows.iter().map(|r| r.0).max().filter(|&m| m >= 20)?;
@@ -267,16 +280,61 @@ pub fn infer_columns(sample: &[u8]) -> Option<usize> {
     let mut wrapped: Vec<&str> = rows
         .windows(2)
         .filter(|w| w[0].0 == max && !w[1].1.is_empty() && !scan::anchors::starts_printing(&w[1].1))
-        .map(|w| w[0].1.as_str())
+        .map(|w| w[0].1.as_ref())
         .collect();
     wrapped.sort_unstable();
     wrapped.dedup();
     (wrapped.len() >= 2).then_some(max)
 }
 
+/// The one row `scan::ansi::normalise` makes of a line with nothing for a
+/// terminal to interpret (its fast path, the same test): the text without
+/// trailing spaces, borrowed, and its width.
+fn plain_row(line: &[u8]) -> Option<(&str, usize)> {
+    let line = &line[..line.len().min(scan::ansi::MAX_LINE_BYTES)];
+    if line.iter().any(|&b| b < 0x20 || b == 0x7f) {
+        return None;
+    }
+    let text = std::str::from_utf8(line).ok()?.trim_end_matches(' ');
+    let width = if text.is_ascii() { text.len() } else { unicode_width::UnicodeWidthStr::width(text) };
+    Some((text, width))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `plain_row` is `normalise`'s answer wherever it answers: on every
+    /// line of every fixture.
+    #[test]
+    fn plain_rows_are_what_normalise_makes_of_them() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+        let mut dirs = vec![std::path::PathBuf::from(fixtures)];
+        let (mut plain, mut other) = (0, 0);
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&path) else { continue };
+                for line in bytes.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    let rows = scan::ansi::normalise(line);
+                    match plain_row(line) {
+                        Some((text, width)) => {
+                            plain += 1;
+                            assert_eq!(rows.len(), 1, "{}", String::from_utf8_lossy(line));
+                            assert_eq!((rows[0].text.as_str(), rows[0].width), (text, width));
+                        }
+                        None => other += 1,
+                    }
+                }
+            }
+        }
+        assert!(plain > 10_000 && other > 100, "{plain} plain, {other} other lines");
+    }
 
     #[test]
     fn columns_are_inferred_from_wrapping_not_from_repeated_lines() {

@@ -249,32 +249,59 @@ impl Run {
         }
     }
 
+    /// A directory: walked in order, its small files read and scanned
+    /// [`AHEAD`] at a time across the cores ([`scan_ahead`]), and reported
+    /// in the walk's order, as one thread would report them.
     fn scan_dir(&mut self, dir: &Path, no_ignore: bool, failed: &mut bool) {
-        let walk = ignore::WalkBuilder::new(dir)
+        let mut walk = ignore::WalkBuilder::new(dir)
             .standard_filters(!no_ignore)
             .hidden(false)
             .require_git(false)
             .filter_entry(|e| e.file_name() != ".git")
             .build();
-        for entry in walk {
-            // Only regular files are scanned: symbolic links are not followed
-            // (as ripgrep does) and FIFOs, sockets and devices met while
-            // walking are skipped, since reading one could wait forever.
-            let result = match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => self.scan_file(e.path()),
-                Ok(e) if e.path_is_symlink() && is_link_loop(e.path()) => {
-                    // Not an error (nothing was meant to be read there), but
-                    // worth one line: a loop is usually a mistake.
-                    self.warn(&format!("skipped {}: a loop of symbolic links", e.path().display()));
-                    Ok(())
-                }
-                Ok(_) => Ok(()),
-                Err(err) => Err(err.into()),
-            };
-            if let Err(e) = result {
-                *failed = true;
-                self.report_error(&e);
+        loop {
+            let batch: Vec<_> = walk.by_ref().take(AHEAD).collect();
+            if batch.is_empty() {
+                return;
             }
+            let ahead = scan_ahead(&self.catalog, self.columns, &batch);
+            for (entry, scanned) in batch.into_iter().zip(ahead) {
+                let result = match scanned {
+                    Some(scanned) => self.report_scanned(entry.as_ref().map(|e| e.path()).ok(), scanned),
+                    None => self.walked(entry),
+                };
+                if let Err(e) = result {
+                    *failed = true;
+                    self.report_error(&e);
+                }
+            }
+        }
+    }
+
+    /// What a file scanned ahead found, reported as `scan_file` reports it.
+    fn report_scanned(&mut self, path: Option<&Path>, scanned: Ahead) -> Result<()> {
+        let (bytes, found) = scanned?;
+        let (name, relative) = self.names(path);
+        self.stats.bytes += bytes;
+        self.emit(&name, relative.as_deref(), found)?;
+        self.file_done(&name, true)
+    }
+
+    /// One entry of a walk not scanned ahead.
+    fn walked(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> Result<()> {
+        // Only regular files are scanned: symbolic links are not followed
+        // (as ripgrep does) and FIFOs, sockets and devices met while
+        // walking are skipped, since reading one could wait forever.
+        match entry {
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => self.scan_file(e.path()),
+            Ok(e) if e.path_is_symlink() && is_link_loop(e.path()) => {
+                // Not an error (nothing was meant to be read there), but
+                // worth one line: a loop is usually a mistake.
+                self.warn(&format!("skipped {}: a loop of symbolic links", e.path().display()));
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(err) => Err(err.into()),
         }
     }
 
@@ -364,8 +391,7 @@ impl Run {
     fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
         let (name, relative) = self.names(path);
         let mut buf = vec![0u8; CHUNK];
-        let mut engine: Option<Engine> = None;
-        let mut decoder = input::Decoder::default();
+        let mut feeder = Feeder::new(self.catalog.clone(), self.columns, stream);
         loop {
             let k = match input.read(&mut buf) {
                 Ok(0) => break,
@@ -383,27 +409,12 @@ impl Run {
                     p.inc(k as u64);
                 }
             }
-            let text = decoder.push(&buf[..k]);
-            if text.is_empty() {
-                continue;
+            let found = feeder.push(&buf[..k]);
+            if !found.is_empty() {
+                self.emit(&name, relative.as_deref(), found)?;
             }
-            // The width is inferred from the first chunk of a file (the
-            // reader starts with a 1 MiB sample); a pipe gets it only from
-            // --columns or .errsig.toml.
-            let e = engine.get_or_insert_with(|| {
-                let columns = self.columns.or_else(|| if stream { None } else { errsig::infer_columns(text) });
-                Engine::new(self.catalog.clone(), columns)
-            });
-            let found = e.feed(text);
-            self.emit(&name, relative.as_deref(), found)?;
         }
-        let rest = decoder.finish();
-        if !rest.is_empty() {
-            let e = engine.get_or_insert_with(|| Engine::new(self.catalog.clone(), self.columns));
-            let found = e.feed(&rest);
-            self.emit(&name, relative.as_deref(), found)?;
-        }
-        let found = engine.map(Engine::finish).unwrap_or_default();
+        let found = feeder.finish();
         self.emit(&name, relative.as_deref(), found)?;
         self.file_done(&name, path.is_some())
     }
@@ -445,8 +456,142 @@ impl Run {
                 r => r?,
             }
         }
-        Ok(())
+        let result = match &self.progress {
+            Some(p) => p.suspend(|| self.reporter.flush()),
+            None => self.reporter.flush(),
+        };
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            r => Ok(r?),
+        }
     }
+}
+
+/// The engine fed as a reader of a file or a stream feeds it: chunk by
+/// chunk through the decoder, with the width inferred from the first chunk
+/// of a file (a pipe gets it only from --columns or .errsig.toml).
+struct Feeder {
+    catalog: Arc<Catalog>,
+    columns: Option<usize>,
+    stream: bool,
+    engine: Option<Engine>,
+    decoder: input::Decoder,
+}
+
+impl Feeder {
+    fn new(catalog: Arc<Catalog>, columns: Option<usize>, stream: bool) -> Self {
+        Feeder { catalog, columns, stream, engine: None, decoder: input::Decoder::default() }
+    }
+
+    /// The next raw chunk; what it completed.
+    fn push(&mut self, raw: &[u8]) -> Vec<Finding> {
+        let text = self.decoder.push(raw);
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let (catalog, columns, stream) = (&self.catalog, self.columns, self.stream);
+        let engine = self.engine.get_or_insert_with(|| {
+            let columns = columns.or_else(|| if stream { None } else { errsig::infer_columns(text) });
+            Engine::new(catalog.clone(), columns)
+        });
+        engine.feed(text)
+    }
+
+    /// The end of the input: everything left.
+    fn finish(mut self) -> Vec<Finding> {
+        let rest = self.decoder.finish();
+        let mut found = Vec::new();
+        if !rest.is_empty() {
+            let engine = self.engine.get_or_insert_with(|| Engine::new(self.catalog.clone(), self.columns));
+            found = engine.feed(&rest);
+        }
+        found.extend(self.engine.map(Engine::finish).unwrap_or_default());
+        found
+    }
+}
+
+/// A file read and scanned ahead: its bytes and findings, or why it could
+/// not be read.
+type Ahead = Result<(u64, Vec<Finding>)>;
+
+/// Entries of a directory walk taken at a time, their small files read and
+/// scanned ahead while the findings of the files before are reported.
+const AHEAD: usize = 64;
+
+/// The small regular files of a batch of walked entries (under
+/// [`input::MAP_MIN`]: larger ones are split across the cores on their
+/// own), read and scanned by one thread per core: for each entry, its bytes
+/// and findings — exactly what `scan_file` finds in it, read the same way
+/// in the same chunks — or `None` for an entry `Run::walked` handles.
+fn scan_ahead(
+    catalog: &Arc<Catalog>,
+    columns: Option<usize>,
+    batch: &[Result<ignore::DirEntry, ignore::Error>],
+) -> Vec<Option<Ahead>> {
+    let small = |e: &ignore::DirEntry| {
+        e.file_type().is_some_and(|t| t.is_file()) && e.metadata().is_ok_and(|m| m.len() < input::MAP_MIN)
+    };
+    let files: Vec<Option<&Path>> =
+        batch.iter().map(|e| e.as_ref().ok().filter(|e| small(e)).map(ignore::DirEntry::path)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Ahead>> = batch.iter().map(|_| None).collect();
+    let done: Vec<Vec<(usize, Option<Ahead>)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = files.get(i) else { break };
+                        if let Some(path) = slot {
+                            mine.push((i, read_and_scan(catalog, columns, path)));
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    for (i, r) in done.into_iter().flatten() {
+        out[i] = r;
+    }
+    out
+}
+
+/// A small file read whole and scanned in the reader's chunks; `None` when
+/// it is no longer a small regular file (`scan_file` then takes it).
+fn read_and_scan(catalog: &Arc<Catalog>, columns: Option<usize>, path: &Path) -> Option<Ahead> {
+    let read = || -> Result<Option<Vec<u8>>> {
+        let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
+        if !meta.is_file() || meta.len() >= input::MAP_MIN {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(SAMPLE as u64)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if bytes.len() == SAMPLE {
+            // It grew past the sample while being read: as `scan_file`.
+            return Ok(None);
+        }
+        Ok(Some(bytes))
+    };
+    let bytes = match read() {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut feeder = Feeder::new(catalog.clone(), columns, false);
+    let mut found = Vec::new();
+    for chunk in bytes.chunks(CHUNK) {
+        found.extend(feeder.push(chunk));
+    }
+    found.extend(feeder.finish());
+    Some(Ok((bytes.len() as u64, found)))
 }
 
 /// Whether following `path` ends in a loop of symbolic links.

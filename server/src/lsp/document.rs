@@ -11,6 +11,7 @@
 //! their original ("absolute") numbers inside, and `removed` is subtracted
 //! on the way out.
 
+use super::lines::LineIndex;
 use errsig::rules::Catalog;
 use errsig::{Engine, Finding};
 use std::sync::Arc;
@@ -89,8 +90,8 @@ pub struct Document {
     /// The client's version of it.
     pub version: i32,
     text: String,
-    /// Byte offset of each line's start.
-    starts: Vec<usize>,
+    /// Where its lines start (sparse: a fraction of a byte a line).
+    lines: LineIndex,
     /// Lines trimmed from the top since it was opened.
     removed: u32,
     columns: Option<usize>,
@@ -111,7 +112,7 @@ impl Document {
         let mut d = Document {
             kind,
             version,
-            starts: line_starts(&text, 0),
+            lines: LineIndex::new(text.as_bytes()),
             text,
             removed: 0,
             columns,
@@ -171,7 +172,7 @@ impl Document {
         for change in changes {
             let Some(range) = change.range else {
                 self.text = change.text;
-                self.starts = line_starts(&self.text, 0);
+                self.lines = LineIndex::new(self.text.as_bytes());
                 self.checkpoints.clear();
                 first_byte = 0;
                 mark(self.removed);
@@ -188,8 +189,8 @@ impl Document {
                 && range.end.character == 0
                 && range.end.line > 0
             {
-                let n = (range.end.line as usize).min(self.starts.len() - 1);
-                if self.starts[n] == end {
+                let n = (range.end.line as usize).min(self.lines.len() - 1);
+                if self.line_start(n) == end {
                     self.trim_top(n);
                     continue;
                 }
@@ -197,9 +198,7 @@ impl Document {
             let line = self.line_of(start);
             first_byte = first_byte.min(start);
             self.text.replace_range(start..end, &change.text);
-            self.starts.truncate(line + 1);
-            let from = self.starts[line];
-            self.starts.extend(line_starts(&self.text[from..], from).into_iter().skip(1));
+            self.lines.reindex_from(self.text.as_bytes(), line);
             mark(self.removed.saturating_add(u32::try_from(line).unwrap_or(u32::MAX)));
         }
         if self.kind == Kind::File && first_byte < INFER_SAMPLE {
@@ -216,12 +215,9 @@ impl Document {
     }
 
     fn trim_top(&mut self, n: usize) {
-        let cut = self.starts[n];
+        let cut = self.line_start(n);
         self.text.drain(..cut);
-        self.starts.drain(..n);
-        for s in &mut self.starts {
-            *s -= cut;
-        }
+        self.lines.trim_top(n, cut);
         // A terminal trimmed past 2³² lines in all stops counting (as the
         // scanner's own line numbers do) rather than wrapping.
         self.removed = self.removed.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
@@ -246,7 +242,7 @@ impl Document {
             return;
         };
         let (line, emitted) = (self.checkpoints[i].line, self.checkpoints[i].emitted);
-        let end = self.starts[(line - top) as usize];
+        let end = self.line_start((line - top) as usize);
         let mut engine = Engine::starting_at(self.catalog.clone(), self.columns, top);
         let fresh = engine.feed(&self.text.as_bytes()[..end]);
         let delta = fresh.len() as isize - emitted as isize;
@@ -261,17 +257,23 @@ impl Document {
 
     /// Line (0-based, in this document) holding byte `offset`.
     fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.lines.line_of(self.text.as_bytes(), offset)
+    }
+
+    /// Byte offset where line `line` (0-based, in this document) starts;
+    /// the end of the text past the last line.
+    fn line_start(&self, line: usize) -> usize {
+        self.lines.start(self.text.as_bytes(), line)
     }
 
     /// Byte offset of an LSP position, clamped to the document.
     pub fn offset(&self, pos: Position, enc: Encoding) -> usize {
         let line = pos.line as usize;
-        if line >= self.starts.len() {
+        if line >= self.lines.len() {
             return self.text.len();
         }
-        let start = self.starts[line];
-        let end = self.starts.get(line + 1).map_or(self.text.len(), |&e| e);
+        let start = self.line_start(line);
+        let end = memchr::memchr(b'\n', &self.text.as_bytes()[start..]).map_or(self.text.len(), |i| start + i + 1);
         let text = &self.text[start..end];
         let text = text.strip_suffix('\n').unwrap_or(text);
         let want = pos.character as usize;
@@ -310,7 +312,7 @@ impl Document {
         };
         size_of::<Document>()
             + self.text.capacity()
-            + self.starts.capacity() * size_of::<usize>()
+            + self.lines.heap_bytes()
             + self.checkpoints.capacity() * size_of::<Checkpoint>()
             + self.checkpoints.iter().map(|c| size_of::<Engine>() + c.engine.scanner().retained_bytes()).sum::<usize>()
             + (self.findings.capacity() + self.pending.capacity()) * size_of::<Finding>()
@@ -320,7 +322,7 @@ impl Document {
 
     /// Number of lines.
     pub fn line_count(&self) -> usize {
-        self.starts.len()
+        self.lines.len()
     }
 
     /// The findings, with absolute line numbers (see [`Document::removed`]).
@@ -347,16 +349,17 @@ impl Document {
         self.checkpoints.truncate(cp.map_or(0, |i| i + 1));
         self.findings.truncate(emitted);
         let first = (start - self.removed) as usize;
-        let last = self.starts.len() - 1;
+        let last = self.lines.len() - 1;
         let mut fed = 0u64;
         let mut at = first;
         // Where appends happen: a terminal, a large file.
         let tail = self.kind.is_terminal() || self.text.len() >= SMALL_FILE;
         while at < last {
             // Every CHECKPOINT_EVERY lines, or sooner where lines are long.
-            let far = self.line_of(self.starts[at] + CHECKPOINT_BYTES).max(at + 1);
+            let from = self.line_start(at);
+            let far = self.line_of(from + CHECKPOINT_BYTES).max(at + 1);
             let next = (at + CHECKPOINT_EVERY).min(far).min(last);
-            let bytes = &self.text.as_bytes()[self.starts[at]..self.starts[next]];
+            let bytes = &self.text.as_bytes()[from..self.line_start(next)];
             self.findings.extend(engine.feed(bytes));
             fed += bytes.len() as u64;
             at = next;
@@ -367,7 +370,7 @@ impl Document {
                 self.checkpoints.push(Checkpoint { line, engine, emitted: self.findings.len() });
             }
         }
-        let tail = &self.text.as_bytes()[self.starts[last]..];
+        let tail = &self.text.as_bytes()[self.line_start(last)..];
         fed += tail.len() as u64;
         self.findings.extend(engine.feed(tail));
         // A file ends here; a terminal goes on printing.
@@ -400,16 +403,6 @@ fn infer(text: &str) -> Option<usize> {
     errsig::infer_columns(&text.as_bytes()[..end])
 }
 
-fn line_starts(text: &str, base: usize) -> Vec<usize> {
-    // Counted first, so the vector is allocated once at its size (a
-    // growing one keeps up to half its capacity unused).
-    let n = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-    let mut starts = Vec::with_capacity(n + 1);
-    starts.push(base);
-    starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| base + i + 1));
-    starts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,7 +416,7 @@ mod tests {
 
     fn append(d: &mut Document, s: &str) {
         let last = d.line_count() as u32 - 1;
-        let col = d.text()[d.starts[last as usize]..].encode_utf16().count() as u32;
+        let col = d.text()[d.line_start(last as usize)..].encode_utf16().count() as u32;
         let pos = Position::new(last, col);
         d.apply(
             vec![TextDocumentContentChangeEvent {

@@ -12,7 +12,7 @@
 //! | `session.rs` | the state: documents, projects, settings |
 //! | `caps.rs` | what was negotiated with the client |
 //! | `ext.rs` | protocol extensions: the command registry, `errsig/*` methods |
-//! | `document.rs` | one document: text, findings, incremental re-scans |
+//! | `document.rs`, `lines.rs` | one document: text, a sparse line index, findings, incremental re-scans |
 //! | `diagnostics.rs`, `hover.rs`, `actions.rs`, `suppress.rs` | the features |
 //! | `doctor.rs` | the doctor behind commands |
 //! | `output.rs` | writing and showing reports |
@@ -29,6 +29,7 @@ mod document;
 mod ext;
 mod framing;
 mod hover;
+mod lines;
 mod log;
 mod output;
 mod server;

@@ -99,7 +99,31 @@ pub(crate) fn ascii_boundaries(pattern: &str) -> String {
 /// Unicode and ASCII word boundaries agree everywhere in it. Conservative: a
 /// character not listed counts as a possible word character.
 pub(crate) fn boundaries_agree(text: &str) -> bool {
-    text.is_ascii() || text.chars().all(|c| c.is_ascii() || known_non_word(c))
+    // Jump from one non-ASCII byte to the next: the recognisers ask this of
+    // every line they read, and most of a line is ASCII.
+    let mut rest = text;
+    while let Some(at) = first_non_ascii(rest.as_bytes()) {
+        let Some(c) = rest[at..].chars().next() else { return true };
+        if !known_non_word(c) {
+            return false;
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    true
+}
+
+/// The first byte of `bytes` beyond ASCII, eight bytes a step.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let w = u64::from_ne_bytes(w.try_into().unwrap_or([0; 8]));
+        if w & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|b| !b.is_ascii()).map(|i| at + i)
 }
 
 fn known_non_word(c: char) -> bool {
@@ -131,6 +155,20 @@ mod tests {
     fn boundaries_are_rewritten_and_other_escapes_kept() {
         assert_eq!(ascii_boundaries(r"\bAWS_PROFILE\b"), r"(?-u:\b)AWS_PROFILE(?-u:\b)");
         assert_eq!(ascii_boundaries(r"a\\b\B\b{start}\d"), r"a\\b(?-u:\B)\b{start}\d");
+    }
+
+    #[test]
+    fn the_first_byte_beyond_ascii_is_found_wherever_it_is() {
+        for len in 0..40 {
+            let ascii = "a".repeat(len);
+            assert_eq!(first_non_ascii(ascii.as_bytes()), None);
+            for at in 0..=len {
+                let text = format!("{}·{}", &ascii[..at], &ascii[at..]);
+                assert_eq!(first_non_ascii(text.as_bytes()), Some(at), "{text}");
+            }
+        }
+        assert!(boundaries_agree("⎿  API Error: 403 · Please run /login ●"));
+        assert!(!boundaries_agree("API Error: 403 · é"));
     }
 
     #[test]

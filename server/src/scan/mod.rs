@@ -175,6 +175,123 @@ impl Recent {
     }
 }
 
+/// Literals one of which every hot-path literal contains
+/// (`anchors::hot_literals`), chosen so that their first three bytes — what
+/// Teddy's SIMD step compares — are rare in logs: upper-case letters and
+/// punctuation, no leading space, no `rro`/`err` (every `error` in a log).
+/// Any hot-path literal that contains none of them is searched as itself.
+const JUMP_LITERALS: &[&str] = &[
+    "API",
+    "' for url '",
+    "HTTP",
+    "Request",
+    "Error code",
+    "or: ",
+    "r (",
+    "]: ",
+    "Denied",
+    "<title>",
+    "Forbidden",
+    "\"error",
+    "'error'",
+    "\\\"error",
+    "\"Message\"",
+    "Credit",
+    "e's an",
+    "Claude",
+    "OAuth",
+    "x-api-key",
+    "would exceed",
+];
+
+/// The search behind the jump: the literals above, and the hot-path
+/// literals none of them covers.
+enum JumpSearch {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+static JUMP: std::sync::LazyLock<JumpSearch> = std::sync::LazyLock::new(|| {
+    let mut literals: Vec<&str> = JUMP_LITERALS.to_vec();
+    literals.extend(anchors::hot_literals().filter(|h| !JUMP_LITERALS.iter().any(|j| h.contains(j))));
+    // Fat Teddy (16 buckets, about two literals each) where there is AVX2:
+    // with eight buckets of four, the buckets' byte masks let through far
+    // more positions (BENCHMARKS.md, history 4 and 7).
+    let fat = cfg!(target_arch = "x86_64").then_some(true);
+    match aho_corasick::packed::Config::new().only_teddy_fat(fat).builder().extend(&literals).build() {
+        Some(s) => JumpSearch::Packed(s),
+        None => JumpSearch::Automaton(aho_corasick::AhoCorasick::new(&literals).expect("jump literals are valid")),
+    }
+});
+
+/// Where the next line that may matter starts, in a run of complete lines:
+/// a superset of the lines `Scanner::skippable` keeps (a hot-path literal,
+/// an escape or backspace, a line that is only `{`, `[` or `[{`), found by
+/// three searches whose results are remembered until the scanner passes
+/// them, so that a run of lines that all stop the scanner (a file full of
+/// errors) searches each byte once, not once per line.
+#[derive(Debug, Default)]
+struct Jump {
+    /// The next match of each search at or after the position asked about
+    /// last: `None` not searched yet, `Some(None)` none to the end.
+    literal: Option<Option<usize>>,
+    control: Option<Option<usize>>,
+    opener: Option<Option<usize>>,
+    /// User rules' anchor literals (`ScanConfig::anchors`), when any.
+    user: Option<Option<usize>>,
+}
+
+impl Jump {
+    /// The start of the first line at or after `at` (a line start) that
+    /// holds a match of any search, user rules' literals included.
+    fn next_line(&mut self, body: &[u8], at: usize, user: Option<&user_anchors::UserAnchors>) -> Option<usize> {
+        let literal = remembered(&mut self.literal, at, || match &*JUMP {
+            JumpSearch::Packed(s) => s.find(&body[at..]).map(|m| at + m.start()),
+            JumpSearch::Automaton(a) => a.find(&body[at..]).map(|m| at + m.start()),
+        });
+        let control = remembered(&mut self.control, at, || memchr::memchr2(0x1b, 0x08, &body[at..]).map(|i| at + i));
+        let opener = remembered(&mut self.opener, at, || next_opener(body, at));
+        let user = user.and_then(|u| remembered(&mut self.user, at, || u.find_at(body, at)));
+        let hit = [literal, control, opener, user].into_iter().flatten().min()?;
+        Some(memchr::memrchr(b'\n', &body[at..hit]).map_or(at, |i| at + i + 1))
+    }
+}
+
+/// A search's last result while it is still ahead of `at`, else a new one.
+fn remembered(slot: &mut Option<Option<usize>>, at: usize, search: impl FnOnce() -> Option<usize>) -> Option<usize> {
+    match *slot {
+        Some(next) if next.is_none_or(|n| n >= at) => next,
+        _ => {
+            let next = search();
+            *slot = Some(next);
+            next
+        }
+    }
+}
+
+/// The `{` or `[` of the first line at or after `at` that is only `{`, `[`
+/// or `[{` after spaces or tabs (`anchors::opens_body_raw`): most braces in
+/// a log are followed by something else, which one byte tells.
+fn next_opener(body: &[u8], at: usize) -> Option<usize> {
+    for i in memchr::memchr2_iter(b'{', b'[', &body[at..]).map(|i| at + i) {
+        let mut end = i + 1;
+        if body[i] == b'[' && body.get(end) == Some(&b'{') {
+            end += 1;
+        }
+        if body.get(end) == Some(&b'\r') {
+            end += 1;
+        }
+        if !matches!(body.get(end), Some(b'\n') | None) {
+            continue;
+        }
+        let line = memchr::memrchr(b'\n', &body[..i]).map_or(0, |n| n + 1);
+        if body[line..i].iter().all(|&b| b == b' ' || b == b'\t') {
+            return Some(i);
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone)]
 struct Held {
     event: Event,
@@ -295,30 +412,30 @@ impl Scanner {
     }
 
     /// Complete lines (`body` ends with `\n`). While nothing is open, the
-    /// scanner jumps from one line that may matter to the next with one
-    /// automaton pass over the chunk, and only counts the lines between:
-    /// this is what keeps it near memory speed.
-    fn lines(&mut self, mut body: &[u8], out: &mut Vec<Event>) {
-        while !body.is_empty() {
+    /// scanner jumps from one line that may matter to the next ([`Jump`]),
+    /// and only counts the lines between: this is what keeps it near memory
+    /// speed. A line it stops at is tested exactly by `physical`.
+    fn lines(&mut self, body: &[u8], out: &mut Vec<Event>) {
+        let mut jump = Jump::default();
+        let mut at = 0;
+        while at < body.len() {
             let busy =
                 self.open.is_some() || !self.held.is_empty() || self.asm.is_pending() || self.asm.columns.is_some();
             let start = if busy {
-                0
+                at
             } else {
-                let user = self.user.as_ref().and_then(|u| u.next_line(body));
-                match anchors::next_hot_line(body).map_or(user, |s| Some(user.map_or(s, |u| u.min(s)))) {
+                match jump.next_line(body, at, self.user.as_deref()) {
                     Some(start) => start,
                     None => {
-                        self.skip(body);
+                        self.skip(&body[at..]);
                         return;
                     }
                 }
             };
-            self.skip(&body[..start]);
-            body = &body[start..];
-            let nl = memchr::memchr(b'\n', body).unwrap_or(body.len());
-            self.physical(&body[..nl], out);
-            body = &body[(nl + 1).min(body.len())..];
+            self.skip(&body[at..start]);
+            let nl = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
+            self.physical(&body[start..nl], out);
+            at = nl + 1;
         }
     }
 
@@ -607,5 +724,80 @@ impl Scanner {
 fn resolve(h: Held, out: &mut Vec<Event>) {
     if let Some((_, Signal::Anthropic)) = h.evidence {
         out.push(h.event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line starts a search stops at, going on after each line.
+    fn stops(body: &[u8], mut next: impl FnMut(&[u8], usize) -> Option<usize>) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < body.len() {
+            let Some(start) = next(body, at) else { break };
+            found.push(start);
+            at = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i + 1);
+        }
+        found
+    }
+
+    /// Every line the exact hot-path search stops at, the jump stops at
+    /// too: on every fixture, and on lines built to put each literal, mark,
+    /// control byte and opener at a line's start, middle and end.
+    #[test]
+    fn the_jump_stops_at_every_line_the_hot_path_would() {
+        let mut bodies: Vec<Vec<u8>> = Vec::new();
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+        let mut dirs = vec![std::path::PathBuf::from(fixtures)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(mut bytes) = std::fs::read(&path) {
+                    bytes.push(b'\n');
+                    bodies.push(bytes);
+                }
+            }
+        }
+        assert!(bodies.len() > 300, "the fixtures were read: {}", bodies.len());
+        let mut pieces: Vec<String> = anchors::hot_literals().map(str::to_owned).collect();
+        pieces.extend(
+            ["\x1b[31m", "\x08", "{", "[", "[{", " {", "\t[", "  [{\r", "{\r", "x {", "{x", "[{x"].map(String::from),
+        );
+        let mut built = Vec::new();
+        for p in &pieces {
+            for (before, after) in [("", ""), ("quiet words ", ""), ("", " and more"), ("a ", " b")] {
+                built.extend_from_slice(format!("ordinary line\n{before}{p}{after}\n").as_bytes());
+            }
+        }
+        bodies.push(built);
+        let mut stopped = 0;
+        for body in &bodies {
+            // The lines `Scanner::skippable` keeps (as `physical` gives them).
+            let mut exact = Vec::new();
+            let mut start = 0;
+            for line in body.split_inclusive(|&b| b == b'\n') {
+                let text = line.strip_suffix(b"\n").unwrap_or(line);
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                let text = &text[..text.len().min(ansi::MAX_LINE_BYTES)];
+                if anchors::may_match_raw(text) || anchors::opens_body_raw(text) {
+                    exact.push(start);
+                }
+                start += line.len();
+            }
+            let mut jump = Jump::default();
+            let fast = stops(body, |b, at| jump.next_line(b, at, None));
+            let missed: Vec<_> = exact.iter().filter(|s| !fast.contains(s)).collect();
+            assert!(
+                missed.is_empty(),
+                "missed lines at {missed:?} of {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            );
+            stopped += exact.len();
+        }
+        assert!(stopped > 1000, "{stopped}");
     }
 }

@@ -70,10 +70,10 @@ impl UserAnchors {
         self.automaton.is_match(line)
     }
 
-    /// Where the first line of `lines` holding a literal starts.
-    pub fn next_line(&self, lines: &[u8]) -> Option<usize> {
-        let at = self.automaton.find(lines)?.start();
-        Some(memchr::memrchr(b'\n', &lines[..at]).map_or(0, |i| i + 1))
+    /// Where the first literal at or after `at` starts (the scanner's jump
+    /// remembers it until passed).
+    pub fn find_at(&self, bytes: &[u8], at: usize) -> Option<usize> {
+        self.automaton.find(&bytes[at..]).map(|m| at + m.start())
     }
 
     /// The anchors of a line of normalised text, leftmost first.

@@ -1,4 +1,6 @@
-//! `--format json`: JSON Lines, one object per finding, flushed at once.
+//! `--format json`: JSON Lines, one object per finding, flushed with the
+//! findings found together (one write for them all, not one per piece of
+//! each object: a file full of errors is written at the scanner's speed).
 
 use super::{Item, Reporter, Stats};
 use serde::Serialize;
@@ -6,11 +8,23 @@ use std::io::{self, Write};
 
 pub struct Json {
     out: Box<dyn Write>,
+    /// The lines not written yet.
+    buf: Vec<u8>,
 }
+
+/// Write out sooner than the end of a batch when this much is buffered.
+const BUFFERED: usize = 64 * 1024;
 
 impl Json {
     pub fn new(out: Box<dyn Write>) -> Self {
-        Json { out }
+        Json { out, buf: Vec::new() }
+    }
+
+    fn write_out(&mut self) -> io::Result<()> {
+        let written = self.out.write_all(&self.buf);
+        // Written or not (a closed pipe), the lines are not kept.
+        self.buf.clear();
+        written
     }
 }
 
@@ -71,12 +85,24 @@ impl Reporter for Json {
             platform: e.platform.as_str(),
             hints: &e.hints,
         };
-        serde_json::to_writer(&mut self.out, &r)?;
-        self.out.write_all(b"\n")?;
+        serde_json::to_writer(&mut self.buf, &r)?;
+        self.buf.push(b'\n');
+        if self.buf.len() >= BUFFERED {
+            self.write_out()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_out()?;
         self.out.flush()
     }
 
+    fn file_done(&mut self, _: &str) -> io::Result<()> {
+        self.flush()
+    }
+
     fn finish(&mut self, _: &Stats) -> io::Result<()> {
-        self.out.flush()
+        self.flush()
     }
 }

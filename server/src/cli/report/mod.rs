@@ -82,6 +82,11 @@ pub struct Item<'a> {
 pub trait Reporter {
     /// One finding, as soon as it is made.
     fn finding(&mut self, item: &Item<'_>) -> io::Result<()>;
+    /// The end of a batch of findings that were found together: write out
+    /// what is buffered, so that a reader of the output sees them now.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
     /// The end of one file (or of standard input), named as in its items.
     fn file_done(&mut self, _path: &str) -> io::Result<()> {
         Ok(())
