@@ -19,6 +19,7 @@ pub mod scan;
 
 use rules::{Catalog, Rule, Severity};
 use scan::{Event, ScanConfig, Scanner};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// An event named by a rule.
@@ -44,15 +45,22 @@ pub const GROUP_LINES: u32 = 48;
 /// request id, or the same status within [`GROUP_LINES`] of each other) are
 /// named by the most specific rule any of them matched — a `403 Forbidden`
 /// status line next to a `permission_error` body is that permission error,
-/// not "a proxy refused it". So a finding is held back until the scanner is
-/// [`GROUP_LINES`] past it (bounded: only findings that close are held).
+/// not "a proxy refused it". So a generic finding is held back until the
+/// scanner is [`GROUP_LINES`] past it (and a little more, see
+/// `RELEASE_LINES`), and the findings after it wait behind it: findings come
+/// out in the order the scanner completed them whatever the chunks fed, so
+/// a piped log lists them as the same file read whole does.
 #[derive(Debug, Clone)]
 pub struct Engine {
     scanner: Scanner,
     catalog: Arc<Catalog>,
-    /// Generic findings not yet released: a specific printing of the same
-    /// failure may still name them.
-    held: Vec<Finding>,
+    /// Findings not yet emitted, in the order the scanner completed them.
+    /// Generic ones wait here to be named (a specific printing of the same
+    /// failure may still name them), and every finding after a waiting one
+    /// waits behind it: emitting a later finding first would make the order
+    /// out depend on where the input's chunks ended (a fuzz finding,
+    /// `server/fuzz/findings/chunking-order-differs-by-chunk`).
+    held: VecDeque<Finding>,
     /// Specific findings released lately (their events and rules), to name
     /// the generic repeats that follow them.
     recent: Vec<(Event, Arc<Rule>)>,
@@ -67,7 +75,7 @@ impl Engine {
     /// An engine whose first line is numbered `first_line`.
     pub fn starting_at(catalog: Arc<Catalog>, columns: Option<usize>, first_line: u32) -> Self {
         let config = ScanConfig { columns, context: Some(catalog.context_set()), first_line };
-        Engine { scanner: Scanner::new(config), catalog, held: Vec::new(), recent: Vec::new() }
+        Engine { scanner: Scanner::new(config), catalog, held: VecDeque::new(), recent: Vec::new() }
     }
 
     /// The catalog the engine names findings with.
@@ -80,9 +88,8 @@ impl Engine {
         let mut events = Vec::new();
         self.scanner.feed(chunk, &mut events);
         let named = self.name(events);
-        let mut out = self.hold(named);
-        out.extend(self.release(Some(self.scanner.line())));
-        out
+        self.hold(named);
+        self.release(Some(self.scanner.line()))
     }
 
     /// End of input: the remaining findings.
@@ -91,9 +98,8 @@ impl Engine {
         let scanner = self.scanner.clone();
         scanner.finish(&mut events);
         let named = self.name(events);
-        let mut out = self.hold(named);
-        out.extend(self.release(None));
-        out
+        self.hold(named);
+        self.release(None)
     }
 
     /// The findings `finish` would add now, without ending the input.
@@ -106,24 +112,21 @@ impl Engine {
     pub fn pending_live(&self) -> Vec<Finding> {
         let mut e = self.clone();
         let live = e.name(e.scanner.pending_live());
-        let mut out = e.hold(live);
-        out.extend(e.release(None));
-        out
+        e.hold(live);
+        e.release(None)
     }
 
-    /// Specific findings go out at once (and are remembered a while, to name
-    /// their repeats); generic ones (a status line, an HTTP log line, a bare
-    /// `403 Forbidden`) wait, and take the name of the specific printing of
-    /// the same failure nearby, before or after them.
-    fn hold(&mut self, named: Vec<Finding>) -> Vec<Finding> {
-        let mut out = Vec::new();
+    /// Specific findings are final at once (and are remembered a while, to
+    /// name their repeats); generic ones (a status line, an HTTP log line, a
+    /// bare `403 Forbidden`) wait, and take the name of the specific printing
+    /// of the same failure nearby, before or after them. Everything joins
+    /// the queue in the scanner's order; [`Engine::release`] lets it out.
+    fn hold(&mut self, named: Vec<Finding>) {
         for f in named {
-            if generic(&f.event) {
-                self.held.push(f);
-            } else {
+            if !generic(&f.event) {
                 self.recent.push((f.event.clone(), f.rule.clone()));
-                out.push(f);
             }
+            self.held.push_back(f);
         }
         // Generic printings of one failure name each other too (an HTML
         // page's gateway name over a bare status line): the most specific
@@ -134,9 +137,10 @@ impl Engine {
         // fuzz finding, `server/fuzz/findings/`). Names only rise in rank,
         // so this ends; the bound is a guard.
         for _ in 0..=self.held.len() {
-            let held: Vec<(Event, Arc<Rule>)> = self.held.iter().map(|f| (f.event.clone(), f.rule.clone())).collect();
+            let held: Vec<(Event, Arc<Rule>)> =
+                self.held.iter().filter(|f| generic(&f.event)).map(|f| (f.event.clone(), f.rule.clone())).collect();
             let mut changed = false;
-            for f in &mut self.held {
+            for f in self.held.iter_mut().filter(|f| generic(&f.event)) {
                 let named = |from: &[(Event, Arc<Rule>)]| {
                     from.iter()
                         .filter(|(e, _)| same_failure(&f.event, e))
@@ -158,18 +162,20 @@ impl Engine {
                 break;
             }
         }
-        out
     }
 
-    /// Generic findings the scanner is far enough past that every close
-    /// repeat has been emitted (all of them, at the end); forget specific
-    /// ones no new finding can be close to.
+    /// The queue's front up to the first generic finding the scanner is not
+    /// yet far enough past for every close repeat to have been emitted (all
+    /// of it, at the end): findings leave in the order the scanner completed
+    /// them, whatever the chunks, and none waits more than [`RELEASE_LINES`]
+    /// past the end of a generic one before it. Specific findings no new
+    /// finding can be close to are forgotten.
     fn release(&mut self, line: Option<u32>) -> Vec<Finding> {
         // Past `LAST_LINE` numbers no longer tell distances: release at once.
         let past =
             |e: &Event| line.is_none_or(|l| l >= scan::LAST_LINE || e.end.line.saturating_add(RELEASE_LINES) < l);
-        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held).into_iter().partition(|f| past(&f.event));
-        self.held = keep;
+        let waiting = self.held.iter().position(|f| generic(&f.event) && !past(&f.event)).unwrap_or(self.held.len());
+        let out = self.held.drain(..waiting).collect();
         self.recent.retain(|(e, _)| !past(e));
         out
     }
