@@ -42,7 +42,7 @@ pub const GROUP_LINES: u32 = 48;
 /// The push-based scanner with its catalog: feed bytes, get findings.
 ///
 /// One error, one diagnosis: printings of one failed request (the same
-/// request id, or the same status within [`GROUP_LINES`] of each other) are
+/// status within [`GROUP_LINES`] of each other, whatever their ids) are
 /// named by the most specific rule any of them matched — a `403 Forbidden`
 /// status line next to a `permission_error` body is that permission error,
 /// not "a proxy refused it". So a generic finding is held back until the
@@ -220,13 +220,15 @@ fn generic(e: &Event) -> bool {
         && (e.message.is_none() || e.producer == scan::Producer::Http || e.platform == scan::Platform::Gateway)
 }
 
-/// Whether two events are printings of one failed request.
+/// Whether two events are printings of one failed request: the same status,
+/// close together. Retries carry ids of their own, so closeness joins
+/// printings whatever their ids; and an equal id does not join printings
+/// farther apart: a generic printing is let out [`RELEASE_LINES`] after it
+/// ends and a specific one forgotten as soon, so a name would reach that
+/// far only when both came in one read — a file and the same bytes piped
+/// would name them differently.
 fn same_failure(x: &Event, y: &Event) -> bool {
-    if x.status != y.status {
-        return false;
-    }
-    // Retries carry ids of their own: closeness joins them too.
-    matches!((&x.request_id, &y.request_id), (Some(p), Some(q)) if p == q) || close(x, y)
+    x.status == y.status && close(x, y)
 }
 
 fn name_with(catalog: &Catalog, events: Vec<Event>) -> Vec<Finding> {
@@ -295,6 +297,41 @@ mod tests {
         let rows = "$ claude -p hello\nFailed to authenticate. API Error: 403 P\nermission denied\n$ cat notes.txt\nthe quick brown fox jumped over the lazy\ndog\n$ ";
         assert_eq!(infer_columns(rows.as_bytes()), Some(40));
         assert_eq!(infer_columns("a\n────────────────────────────────────────\n".as_bytes()), Some(40));
+    }
+
+    /// A name reaches as far whatever the reads: a generic printing (curl's
+    /// headers of a 403, with a request id) and the specific printing of
+    /// the same id 300 lines on were joined when both came in one read (a
+    /// file) and not when piped in small writes. Now neither joins them.
+    #[test]
+    fn a_name_reaches_as_far_in_one_read_as_in_many() {
+        let quiet: String = (0..300).map(|i| format!("2026-11-28T10:00:00Z INFO worker: job {i} done\n")).collect();
+        let id = "req_011CSHmzpnGHTh7ZxBa1cFA2";
+        let generic = format!("< HTTP/1.1 403 Forbidden\n< request-id: {id}\n< content-length: 0\n<\n");
+        let specific = format!(
+            "API Error: 403 {{\"type\":\"error\",\"error\":{{\"type\":\"permission_error\",\"message\":\"Permission denied\"}},\"request_id\":\"{id}\"}}\n"
+        );
+        let catalog = Arc::new(Catalog::builtin());
+        let names = |found: &[Finding]| -> Vec<(u32, String)> {
+            found.iter().map(|f| (f.event.start.line, f.rule.id.clone())).collect()
+        };
+        for near in [false, true] {
+            let gap = if near { &quiet[..quiet.len() / 10] } else { &quiet[..] };
+            let doc = format!("$ curl -v https://api.anthropic.com/v1/messages\n{generic}{gap}{specific}done\n");
+            let whole = scan_bytes(catalog.clone(), None, doc.as_bytes());
+            let mut e = Engine::new(catalog.clone(), None);
+            let mut piped = Vec::new();
+            for piece in doc.as_bytes().chunks(50) {
+                piped.extend(e.feed(piece));
+            }
+            piped.extend(e.finish());
+            assert_eq!(names(&piped), names(&whole), "near: {near}");
+            assert_eq!(whole.len(), 2, "{:?}", names(&whole));
+            assert_eq!(whole[1].rule.id, "403-permission-denied");
+            // Close, the specific printing names the generic one; far, not.
+            let want = if near { "403-permission-denied" } else { "403-generic" };
+            assert_eq!(whole[0].rule.id, want, "near: {near}: {:?}", names(&whole));
+        }
     }
 
     #[test]
