@@ -71,6 +71,13 @@ line = 3
 [[suppress]]
 request_id = "req_011CSHmzpnGHTh7ZxBa1cFA2"
 TOML
+# What the fuzzers found (findings/, fixed and replayed by
+# server/tests/fuzz_findings.rs): every run starts from them, so a
+# regression shows within the 30 s of --quick.
+for f in findings/chunking-*; do
+  [ -f "$f" ] || continue
+  cp "$f" "seeds/chunking/finding-${f#findings/chunking-}"
+done
 # Drop empty seeds; check the budget.
 find seeds -type f -empty -delete
 total=$(du -sb seeds | cut -f1)

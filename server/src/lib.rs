@@ -19,6 +19,7 @@ pub mod scan;
 
 use rules::{Catalog, Rule, Severity};
 use scan::{Event, ScanConfig, Scanner};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// An event named by a rule.
@@ -41,18 +42,25 @@ pub const GROUP_LINES: u32 = 48;
 /// The push-based scanner with its catalog: feed bytes, get findings.
 ///
 /// One error, one diagnosis: printings of one failed request (the same
-/// request id, or the same status within [`GROUP_LINES`] of each other) are
+/// status within [`GROUP_LINES`] of each other, whatever their ids) are
 /// named by the most specific rule any of them matched — a `403 Forbidden`
 /// status line next to a `permission_error` body is that permission error,
-/// not "a proxy refused it". So a finding is held back until the scanner is
-/// [`GROUP_LINES`] past it (bounded: only findings that close are held).
+/// not "a proxy refused it". So a generic finding is held back until the
+/// scanner is [`GROUP_LINES`] past it (and a little more, see
+/// `RELEASE_LINES`), and the findings after it wait behind it: findings come
+/// out in the order the scanner completed them whatever the chunks fed, so
+/// a piped log lists them as the same file read whole does.
 #[derive(Debug, Clone)]
 pub struct Engine {
     scanner: Scanner,
     catalog: Arc<Catalog>,
-    /// Generic findings not yet released: a specific printing of the same
-    /// failure may still name them.
-    held: Vec<Finding>,
+    /// Findings not yet emitted, in the order the scanner completed them.
+    /// Generic ones wait here to be named (a specific printing of the same
+    /// failure may still name them), and every finding after a waiting one
+    /// waits behind it: emitting a later finding first would make the order
+    /// out depend on where the input's chunks ended (a fuzz finding,
+    /// `server/fuzz/findings/chunking-order-differs-by-chunk`).
+    held: VecDeque<Finding>,
     /// Specific findings released lately (their events and rules), to name
     /// the generic repeats that follow them.
     recent: Vec<(Event, Arc<Rule>)>,
@@ -68,7 +76,7 @@ impl Engine {
     pub fn starting_at(catalog: Arc<Catalog>, columns: Option<usize>, first_line: u32) -> Self {
         let config =
             ScanConfig { columns, context: Some(catalog.context_set()), first_line, anchors: catalog.user_anchors() };
-        Engine { scanner: Scanner::new(config), catalog, held: Vec::new(), recent: Vec::new() }
+        Engine { scanner: Scanner::new(config), catalog, held: VecDeque::new(), recent: Vec::new() }
     }
 
     /// The catalog the engine names findings with.
@@ -81,9 +89,8 @@ impl Engine {
         let mut events = Vec::new();
         self.scanner.feed(chunk, &mut events);
         let named = self.name(events);
-        let mut out = self.hold(named);
-        out.extend(self.release(Some(self.scanner.line())));
-        out
+        self.hold(named);
+        self.release(Some(self.scanner.line()))
     }
 
     /// End of input: the remaining findings.
@@ -92,9 +99,8 @@ impl Engine {
         let scanner = self.scanner.clone();
         scanner.finish(&mut events);
         let named = self.name(events);
-        let mut out = self.hold(named);
-        out.extend(self.release(None));
-        out
+        self.hold(named);
+        self.release(None)
     }
 
     /// The findings `finish` would add now, without ending the input.
@@ -107,24 +113,21 @@ impl Engine {
     pub fn pending_live(&self) -> Vec<Finding> {
         let mut e = self.clone();
         let live = e.name(e.scanner.pending_live());
-        let mut out = e.hold(live);
-        out.extend(e.release(None));
-        out
+        e.hold(live);
+        e.release(None)
     }
 
-    /// Specific findings go out at once (and are remembered a while, to name
-    /// their repeats); generic ones (a status line, an HTTP log line, a bare
-    /// `403 Forbidden`) wait, and take the name of the specific printing of
-    /// the same failure nearby, before or after them.
-    fn hold(&mut self, named: Vec<Finding>) -> Vec<Finding> {
-        let mut out = Vec::new();
+    /// Specific findings are final at once (and are remembered a while, to
+    /// name their repeats); generic ones (a status line, an HTTP log line, a
+    /// bare `403 Forbidden`) wait, and take the name of the specific printing
+    /// of the same failure nearby, before or after them. Everything joins
+    /// the queue in the scanner's order; [`Engine::release`] lets it out.
+    fn hold(&mut self, named: Vec<Finding>) {
         for f in named {
-            if generic(&f.event) {
-                self.held.push(f);
-            } else {
+            if !generic(&f.event) {
                 self.recent.push((f.event.clone(), f.rule.clone()));
-                out.push(f);
             }
+            self.held.push_back(f);
         }
         // Generic printings of one failure name each other too (an HTML
         // page's gateway name over a bare status line): the most specific
@@ -135,9 +138,10 @@ impl Engine {
         // fuzz finding, `server/fuzz/findings/`). Names only rise in rank,
         // so this ends; the bound is a guard.
         for _ in 0..=self.held.len() {
-            let held: Vec<(Event, Arc<Rule>)> = self.held.iter().map(|f| (f.event.clone(), f.rule.clone())).collect();
+            let held: Vec<(Event, Arc<Rule>)> =
+                self.held.iter().filter(|f| generic(&f.event)).map(|f| (f.event.clone(), f.rule.clone())).collect();
             let mut changed = false;
-            for f in &mut self.held {
+            for f in self.held.iter_mut().filter(|f| generic(&f.event)) {
                 let named = |from: &[(Event, Arc<Rule>)]| {
                     from.iter()
                         .filter(|(e, _)| same_failure(&f.event, e))
@@ -159,18 +163,20 @@ impl Engine {
                 break;
             }
         }
-        out
     }
 
-    /// Generic findings the scanner is far enough past that every close
-    /// repeat has been emitted (all of them, at the end); forget specific
-    /// ones no new finding can be close to.
+    /// The queue's front up to the first generic finding the scanner is not
+    /// yet far enough past for every close repeat to have been emitted (all
+    /// of it, at the end): findings leave in the order the scanner completed
+    /// them, whatever the chunks, and none waits more than [`RELEASE_LINES`]
+    /// past the end of a generic one before it. Specific findings no new
+    /// finding can be close to are forgotten.
     fn release(&mut self, line: Option<u32>) -> Vec<Finding> {
         // Past `LAST_LINE` numbers no longer tell distances: release at once.
         let past =
             |e: &Event| line.is_none_or(|l| l >= scan::LAST_LINE || e.end.line.saturating_add(RELEASE_LINES) < l);
-        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held).into_iter().partition(|f| past(&f.event));
-        self.held = keep;
+        let waiting = self.held.iter().position(|f| generic(&f.event) && !past(&f.event)).unwrap_or(self.held.len());
+        let out = self.held.drain(..waiting).collect();
         self.recent.retain(|(e, _)| !past(e));
         out
     }
@@ -215,13 +221,15 @@ fn generic(e: &Event) -> bool {
         && (e.message.is_none() || e.producer == scan::Producer::Http || e.platform == scan::Platform::Gateway)
 }
 
-/// Whether two events are printings of one failed request.
+/// Whether two events are printings of one failed request: the same status,
+/// close together. Retries carry ids of their own, so closeness joins
+/// printings whatever their ids; and an equal id does not join printings
+/// farther apart: a generic printing is let out [`RELEASE_LINES`] after it
+/// ends and a specific one forgotten as soon, so a name would reach that
+/// far only when both came in one read — a file and the same bytes piped
+/// would name them differently.
 fn same_failure(x: &Event, y: &Event) -> bool {
-    if x.status != y.status {
-        return false;
-    }
-    // Retries carry ids of their own: closeness joins them too.
-    matches!((&x.request_id, &y.request_id), (Some(p), Some(q)) if p == q) || close(x, y)
+    x.status == y.status && close(x, y)
 }
 
 fn name_with(catalog: &Catalog, events: Vec<Event>) -> Vec<Finding> {
@@ -348,6 +356,41 @@ mod tests {
         let rows = "$ claude -p hello\nFailed to authenticate. API Error: 403 P\nermission denied\n$ cat notes.txt\nthe quick brown fox jumped over the lazy\ndog\n$ ";
         assert_eq!(infer_columns(rows.as_bytes()), Some(40));
         assert_eq!(infer_columns("a\n────────────────────────────────────────\n".as_bytes()), Some(40));
+    }
+
+    /// A name reaches as far whatever the reads: a generic printing (curl's
+    /// headers of a 403, with a request id) and the specific printing of
+    /// the same id 300 lines on were joined when both came in one read (a
+    /// file) and not when piped in small writes. Now neither joins them.
+    #[test]
+    fn a_name_reaches_as_far_in_one_read_as_in_many() {
+        let quiet: String = (0..300).map(|i| format!("2026-11-28T10:00:00Z INFO worker: job {i} done\n")).collect();
+        let id = "req_011CSHmzpnGHTh7ZxBa1cFA2";
+        let generic = format!("< HTTP/1.1 403 Forbidden\n< request-id: {id}\n< content-length: 0\n<\n");
+        let specific = format!(
+            "API Error: 403 {{\"type\":\"error\",\"error\":{{\"type\":\"permission_error\",\"message\":\"Permission denied\"}},\"request_id\":\"{id}\"}}\n"
+        );
+        let catalog = Arc::new(Catalog::builtin());
+        let names = |found: &[Finding]| -> Vec<(u32, String)> {
+            found.iter().map(|f| (f.event.start.line, f.rule.id.clone())).collect()
+        };
+        for near in [false, true] {
+            let gap = if near { &quiet[..quiet.len() / 10] } else { &quiet[..] };
+            let doc = format!("$ curl -v https://api.anthropic.com/v1/messages\n{generic}{gap}{specific}done\n");
+            let whole = scan_bytes(catalog.clone(), None, doc.as_bytes());
+            let mut e = Engine::new(catalog.clone(), None);
+            let mut piped = Vec::new();
+            for piece in doc.as_bytes().chunks(50) {
+                piped.extend(e.feed(piece));
+            }
+            piped.extend(e.finish());
+            assert_eq!(names(&piped), names(&whole), "near: {near}");
+            assert_eq!(whole.len(), 2, "{:?}", names(&whole));
+            assert_eq!(whole[1].rule.id, "403-permission-denied");
+            // Close, the specific printing names the generic one; far, not.
+            let want = if near { "403-permission-denied" } else { "403-generic" };
+            assert_eq!(whole[0].rule.id, want, "near: {near}: {:?}", names(&whole));
+        }
     }
 
     #[test]

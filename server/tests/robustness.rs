@@ -130,8 +130,9 @@ fn line_numbers_saturate_instead_of_wrapping() {
     use errsig::scan::LAST_LINE;
     let catalog = Arc::new(Catalog::builtin());
     let error = "Failed to authenticate. API Error: 403 Permission denied\n";
-    // Generic (held back to be named by a specific printing nearby).
-    let generic = "> POST /v1/messages HTTP/1.1\nError: 403 status code (no body)\n";
+    // Generic (held back to be named by a specific printing nearby; the
+    // findings after it wait behind it).
+    let generic = "INFO:httpx:HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 403 Forbidden\"\n";
     for start in [LAST_LINE - 40, LAST_LINE, u32::MAX] {
         let mut e = Engine::starting_at(catalog.clone(), None, start);
         let mut during = Vec::new();
@@ -151,5 +152,133 @@ fn line_numbers_saturate_instead_of_wrapping() {
             assert!(s >= start.min(LAST_LINE) && s <= t && t <= LAST_LINE, "start {start}: lines {s}..{t}");
             assert!(t.checked_add(1).is_some());
         }
+    }
+}
+
+/// The order findings are listed in does not depend on how the input was
+/// read (the chunking fuzz finding `chunking-order-differs-by-chunk`): a
+/// file read whole (mapped, and cut into pieces scanned on several threads
+/// when the machine has them: it is larger than the 8 MiB where splitting
+/// starts), the same bytes piped through standard input in small writes,
+/// and piped in large ones give identical JSON Lines. Each group of the
+/// file opens with a generic printing (httpx's log line of a 403, held back
+/// to be named by a specific printing of the same failure) and has a
+/// specific finding next to it and another one 200 lines on: past the point
+/// where the generic one is let out, but within one read of a file, so that
+/// a finding emitted at once overtook it in one read (the file: 429, 401,
+/// 403) and not in another (small writes: 429, 403, 401).
+#[test]
+fn a_file_read_whole_piped_or_split_lists_the_same_findings_in_the_same_order() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    const GENERIC: &str =
+        "INFO:httpx:HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 403 Forbidden\"\n";
+    const NEAR: &str = "API Error: 429 {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"This request would exceed the rate limit for your organization of 50 requests per minute.\"},\"request_id\":\"req_011CSHmzpnGHTh7ZxBa1cFA2\"}\n";
+    const FAR: &str = "Failed to authenticate. API Error: 401 {\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}\n";
+    let quiet = |n: usize, out: &mut Vec<u8>| {
+        for i in 0..n {
+            out.extend_from_slice(
+                format!("2026-11-28T10:{:02}:{:02}Z INFO worker: job {i} done\n", i / 60 % 60, i % 60).as_bytes(),
+            );
+        }
+    };
+    // The byte range of each group, written in small pieces when piped.
+    let mut doc = Vec::new();
+    let mut groups = Vec::new();
+    while doc.len() < 9 * 1024 * 1024 {
+        quiet(5, &mut doc);
+        let start = doc.len();
+        doc.extend_from_slice(GENERIC.as_bytes());
+        doc.extend_from_slice(NEAR.as_bytes());
+        quiet(200, &mut doc);
+        doc.extend_from_slice(FAR.as_bytes());
+        groups.push(start..doc.len());
+        // A quiet stretch long enough for the file to be cut in it.
+        quiet(1500, &mut doc);
+    }
+
+    let json = |out: std::process::Output| -> Vec<serde_json::Value> {
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .expect("JSON Lines are UTF-8")
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("path");
+                }
+                v
+            })
+            .collect()
+    };
+    let errsig = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_errsig"));
+        c.env_remove("CI").env("NO_COLOR", "1").args(["scan", "--format", "json"]);
+        c
+    };
+    let path = std::env::temp_dir().join(format!("errsig-order-{}.log", std::process::id()));
+    std::fs::write(&path, &doc).expect("temp file");
+    let whole = json(errsig().arg(&path).stdin(Stdio::null()).output().expect("errsig runs"));
+    let _ = std::fs::remove_file(&path);
+
+    // Piped: the groups in writes of 1 to 16 bytes (each flushed, so reads
+    // end inside them), the quiet stretches in writes of `quiet_write`.
+    let piped = |quiet_write: usize| {
+        let mut child = errsig()
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("errsig runs");
+        let mut stdin = child.stdin.take().expect("a pipe");
+        // Written from a thread of its own: findings come out while the
+        // input goes in, and a full stdout pipe nobody reads would stop both.
+        let out = std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut at = 0;
+                let mut n = 0usize;
+                for g in &groups {
+                    for piece in doc[at..g.start].chunks(quiet_write) {
+                        stdin.write_all(piece).expect("errsig reads its input");
+                    }
+                    let mut i = g.start;
+                    while i < g.end {
+                        n = n.wrapping_mul(31).wrapping_add(7);
+                        let k = (1 + n % 16).min(g.end - i);
+                        stdin.write_all(&doc[i..i + k]).expect("errsig reads its input");
+                        stdin.flush().expect("flush");
+                        i += k;
+                    }
+                    at = g.end;
+                }
+                stdin.write_all(&doc[at..]).expect("errsig reads its input");
+                drop(stdin);
+            });
+            child.wait_with_output().expect("errsig ends")
+        });
+        json(out)
+    };
+    let small = piped(4096);
+    let large = piped(1 << 20);
+
+    let lines = |v: &[serde_json::Value]| -> Vec<(u64, String)> {
+        v.iter().map(|f| (f["line"].as_u64().unwrap_or(0), f["rule"].as_str().unwrap_or("").to_owned())).collect()
+    };
+    assert_eq!(
+        whole.len(),
+        3 * groups.len(),
+        "every group's three findings: {:?}",
+        &lines(&whole)[..6.min(whole.len())]
+    );
+    assert_eq!(lines(&small), lines(&whole), "piped in small writes");
+    assert_eq!(small, whole, "piped in small writes");
+    assert_eq!(large, whole, "piped in large writes");
+    // The held generic printing is listed before the finding 200 lines on
+    // in every group (a finding emitted at once used to overtake it).
+    for g in whole.chunks(3) {
+        let rules: Vec<&str> = g.iter().map(|f| f["rule"].as_str().unwrap_or("")).collect();
+        assert_eq!(rules, ["403-generic", "429-rate-limit", "401-authentication"], "{:?}", lines(g));
     }
 }
