@@ -118,6 +118,12 @@ const KEYWORDS: &[&str] = &[
     "'error'",
     "\\\"error\\\"",
     "\"Message\"",
+    // The API's error object without its envelope (`{"type":
+    // "overloaded_error","message":"Overloaded"}`, as the AI SDK and apps
+    // built on it print `error.data.error`): its type ends so.
+    "_error\"",
+    "_error'",
+    "_error\\\"",
 ];
 
 /// Whether a line may hold an anchor at all.
@@ -264,6 +270,12 @@ re!(HTTPX_ERROR, r"\b(?:Client|Server) error '(?P<s>[45]\d\d) (?P<reason>[^']*)'
 re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "HTTP/[\d.]+ (?P<s>[45]\d\d)[^"]*""#);
 // Claude Code's connection screen and login: axios's wording after its own.
 re!(CONNECT, r"\b(?:Failed to connect to \S+|OAuth error): Request failed with status code (?P<s>[45]\d\d)\b");
+
+// The API's inner error object printed on its own, without the envelope
+// (`{"type":"overloaded_error","message":"Overloaded"}`): its type is one of
+// the API's error types (checked in `find`), and it is not the `error`
+// member of an envelope (that body is read from its own opening brace).
+re!(INNER, r#"\{\s*["'“‘]?type["'”’]?\s*:\s*["'“‘](?P<t>[a-z_]+_error)["'”’]"#);
 
 /// Whether a line starts a new printing by a known client (used to end a
 /// body that never closed). Anchors that only occur inside bodies, such as
@@ -418,6 +430,14 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(rest.to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
+    for c in INNER.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let member = text[..m.start()].trim_end().trim_end_matches([':', ' ']).trim_end_matches(['"', '\'', '”', '’']);
+        if member.ends_with("error") || !super::envelope::is_api_error_type(&c["t"]) {
+            continue;
+        }
+        found.push(Anchor::new(m.start(), m.start(), None, Producer::Unknown));
+    }
     for m in FORBIDDEN.find_iter(text) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Unknown);
         a.kind = BodyKind::None;
@@ -524,6 +544,14 @@ mod tests {
         assert_eq!(one("Error: 403 status code (no body)").status, Some(403));
         let a = one(r#"2026-11-28T18:08:12.193Z [ERROR] API error (attempt 1/3): 403 403 {"type":"error"}"#);
         assert_eq!((a.producer, a.start), (Producer::ClaudeCode, 25));
+    }
+
+    #[test]
+    fn the_inner_error_object_alone_is_an_anchor_but_not_inside_an_envelope() {
+        let a = one(r#"2025-06-17T07:44:29 +1ms message={"type":"overloaded_error","message":"Overloaded"} cause=x"#);
+        assert_eq!((a.start, a.producer), (33, Producer::Unknown));
+        assert!(find(r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}"#).is_empty());
+        assert!(find(r#"{"type":"tool_error","message":"x"}"#).is_empty());
     }
 
     #[test]

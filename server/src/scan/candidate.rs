@@ -103,6 +103,10 @@ enum State {
         /// The printing was complete before it: the dump is read past (so
         /// nothing in it is taken for a printing of its own), not made part of it.
         context: bool,
+        /// A bracket the message opened before the frames (the AI SDK's
+        /// `Error message: [` and the validation issues after it), read to
+        /// its close as part of the message.
+        msg: Option<Bracket>,
     },
 }
 
@@ -151,7 +155,7 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
             // The header's own text is the message (set by the anchor); the
             // dump may open on this very line (`… {`).
             let b = opens_dump(&line.text[..done.end]);
-            let c = Candidate { done, state: State::Dump { b, tail: None, context: false }, lines: 1 };
+            let c = Candidate { done, state: State::Dump { b, tail: None, context: false, msg: None }, lines: 1 };
             if may_continue {
                 Step::More(c)
             } else {
@@ -199,7 +203,7 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                             let b = opens_dump(&line.text[after..]);
                             return Step::More(Candidate {
                                 done,
-                                state: State::Dump { b, tail: None, context: true },
+                                state: State::Dump { b, tail: None, context: true, msg: None },
                                 lines: 1,
                             });
                         }
@@ -398,9 +402,21 @@ impl Candidate {
     /// inside (the attempts of a retry error) are part of it. Without braces
     /// the printing is the header line alone; the frames are context.
     fn feed_dump(mut self, line: &Logical) -> Step {
-        let State::Dump { b, tail, context } = std::mem::replace(&mut self.state, State::AwaitHint) else {
+        let State::Dump { b, tail, context, msg } = std::mem::replace(&mut self.state, State::AwaitHint) else {
             return Step::Done(self.done, false);
         };
+        if let Some(mut m) = msg {
+            if self.lines >= MAX_LINES {
+                return Step::Done(self.done, false);
+            }
+            self.lines += 1;
+            let end = self.done.end;
+            self.done.text.push_logical(line, "\n");
+            self.done.end = end;
+            let msg = m.push(&format!("\n{}", line.text)).is_none().then_some(m);
+            self.state = State::Dump { b: None, tail: None, context, msg };
+            return Step::More(self);
+        }
         let Some(mut b) = b else {
             // Before the first frame, a message may go on over a few lines
             // (LangChain's `Troubleshooting URL: …`): lines that cannot hold
@@ -423,11 +439,16 @@ impl Candidate {
             if b.is_some() && !context {
                 self.done.end = self.done.text.text.len();
             }
-            self.state = State::Dump { b, tail: None, context };
+            let msg = (message_line && line.text.trim_end().ends_with('[')).then(|| {
+                let mut m = Bracket::default();
+                m.push("[");
+                m
+            });
+            self.state = State::Dump { b, tail: None, context, msg };
             return Step::More(self);
         };
         if self.lines >= MAX_SPAN {
-            let state = State::Dump { b: Some(b), tail, context };
+            let state = State::Dump { b: Some(b), tail, context, msg: None };
             return finish_open(Candidate { state, ..self }).not_consumed();
         }
         self.lines += 1;
@@ -436,7 +457,7 @@ impl Candidate {
             if closed {
                 return Step::Done(self.done, true);
             }
-            self.state = State::Dump { b: Some(b), tail: None, context };
+            self.state = State::Dump { b: Some(b), tail: None, context, msg: None };
             return Step::More(self);
         }
         let prop = PROP.is_match(&line.text) && self.done.props.len() < MAX_PROPS;
@@ -463,7 +484,7 @@ impl Candidate {
             self.done.end = self.done.text.text.len();
             return Step::Done(self.done, true);
         }
-        self.state = State::Dump { b: Some(b), tail, context };
+        self.state = State::Dump { b: Some(b), tail, context, msg: None };
         Step::More(self)
     }
 
@@ -527,7 +548,7 @@ fn finish_open(c: Candidate) -> Step {
             done.body = Body::Html(done.text.text[start..].to_owned());
             done.end = done.text.text.len();
         }
-        State::Dump { b: Some(_), tail, context: false } => {
+        State::Dump { b: Some(_), tail, context: false, .. } => {
             if let Some(t) = tail {
                 done.text.push_logical(&t, "\n");
             }

@@ -192,6 +192,17 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
             ev.error_type = d.error_type;
         }
     }
+    // A message that embeds the API's body (`Type validation failed: Value:
+    // {"type":"error",…}.`, the AI SDK failing to parse an SSE error
+    // event): the body says what the error is.
+    if shape.is_none() && done.body == Body::None {
+        if let Some(b) = ev.message.as_deref().and_then(embedded_body) {
+            shape = b.shape;
+            ev.error_type = b.error_type;
+            ev.request_id = b.request_id;
+            ev.message = b.message;
+        }
+    }
     match shape {
         Some(Shape::Anthropic) => strong = true,
         // The API's edge answers with exactly this; no other service does.
@@ -334,6 +345,15 @@ fn text_signal(done: &Complete) -> Option<Signal> {
         }
     }
     found
+}
+
+/// The Anthropic error body a message embeds, if it holds one.
+fn embedded_body(message: &str) -> Option<envelope::ErrorBody> {
+    message.match_indices('{').take(8).find_map(|(i, _)| {
+        let (v, _) = envelope::parse_loose(&message[i..])?;
+        let b = envelope::classify(&v);
+        matches!(b.shape, Some(Shape::Anthropic | Shape::Edge)).then_some(b)
+    })
 }
 
 /// Where a bare error body starts on a line with no anchor, if anywhere.
