@@ -271,19 +271,18 @@ impl Candidate {
         // Each arm sets the next state (or completes).
         match std::mem::replace(&mut self.state, State::AwaitHint) {
             State::Bracket { mut b, start, mut widths, pushed } => {
-                let sep = if b.in_string() {
-                    let prev = widths.last().copied().unwrap_or(0);
-                    let max = widths.iter().copied().max().unwrap_or(0).max(width_of(line));
-                    if line.text.starts_with(' ') || prev >= max {
-                        ""
-                    } else {
-                        " "
-                    }
+                if b.in_string() {
+                    // A JSON or repr string cannot hold a raw line break: a
+                    // terminal or a person broke it. The indent after the
+                    // break is the terminal's margin, never the string's.
+                    let lead = line.text.len() - line.text.trim_start().len();
+                    let sep = string_break(&self.done.text, &widths, line, lead);
+                    widths.push(width_of(line));
+                    self.done.text.push_logical(&line.slice(lead, line.text.len()), sep);
                 } else {
-                    "\n"
-                };
-                widths.push(width_of(line));
-                self.done.text.push_logical(line, sep);
+                    widths.push(width_of(line));
+                    self.done.text.push_logical(line, "\n");
+                }
                 let pushed_now = self.done.text.text.len();
                 match b.push(&self.done.text.text[pushed..]) {
                     Some(n) => {
@@ -607,6 +606,35 @@ fn opens_dump(text: &str) -> Option<Bracket> {
     Some(b)
 }
 
+/// What stood where a string was broken before `line` (whose first `lead`
+/// bytes are indent): nothing when the break cut a token at the screen's
+/// edge, else the space the break took.
+/// - The row before ended with a space (kept in the raw line, trimmed from
+///   the text): that space.
+/// - The continuation is indented: a TUI or a person wrapped at a space
+///   (1.x-style mid-token cuts under a mark are joined earlier, by `wrap`).
+/// - The row before is as wide as the widest row of the body, and the body
+///   shows a width (more than one row before, or two rows of the same
+///   width): it reached the edge and was cut mid-token.
+/// - Otherwise a word break: one row alone says nothing of a screen's width.
+fn string_break(before: &Logical, widths: &[usize], line: &Logical, lead: usize) -> &'static str {
+    if before.text.ends_with(' ') {
+        return "";
+    }
+    let trailing_space = before.rows.last().is_some_and(|r| r.raw.last() == Some(&b' '));
+    if trailing_space || lead > 0 {
+        return " ";
+    }
+    let prev = widths.last().copied().unwrap_or(0);
+    let now = width_of(line);
+    let max = widths.iter().copied().max().unwrap_or(0).max(now);
+    if prev >= max && (widths.len() >= 2 || now == prev) {
+        ""
+    } else {
+        " "
+    }
+}
+
 fn width_of(line: &Logical) -> usize {
     line.rows.last().map_or(line.text.len(), |r| r.norm.width)
 }
@@ -634,4 +662,36 @@ pub fn split_hints(text: &str) -> (&str, Vec<String>) {
     let message = parts.next().unwrap_or("").trim();
     let hints = parts.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
     (message, hints)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::Catalog;
+    use std::sync::Arc;
+
+    fn message(text: &str) -> Option<String> {
+        let found = crate::scan_bytes(Arc::new(Catalog::builtin()), None, text.as_bytes());
+        found.first().and_then(|f| f.event.message.clone())
+    }
+
+    /// Strings broken by a terminal or by hand: the indent after the break
+    /// is dropped, the space the break took is put back, a token cut at
+    /// the edge of a body that shows its width is joined as it was.
+    #[test]
+    fn a_string_broken_over_lines_is_joined_with_one_space_or_none() {
+        let body = |a: &str, b: &str| {
+            format!("API Error: 403 {{\"error\":{{\"type\":\"forbidden\",\"message\":\"{a}\n{b}\"}}}}\n")
+        };
+        assert_eq!(message(&body("Request not ", "     allowed")).as_deref(), Some("Request not allowed"));
+        assert_eq!(message(&body("Request not", "  allowed")).as_deref(), Some("Request not allowed"));
+        assert_eq!(message(&body("Request not", "allowed")).as_deref(), Some("Request not allowed"));
+        let cut = "API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permi\nssion denied and a lot more text to make this row\nshort\"}}\n";
+        assert_eq!(
+            message(cut).as_deref(),
+            Some("Permi ssion denied and a lot more text to make this row short"),
+            "one row before the break says nothing of the width"
+        );
+        let full = "API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\n\"message\":\"Permission denied, and this row is as wide as the widest of the bo\ndy\"}}\n";
+        assert_eq!(message(full).as_deref(), Some("Permission denied, and this row is as wide as the widest of the body"));
+    }
 }
