@@ -62,6 +62,9 @@ pub struct Anchor {
     /// A one-line printing whose next line belongs to it when it starts
     /// with this.
     pub continued: Option<&'static str>,
+    /// A sentence Claude Code's TUI may have wrapped: indented lines after
+    /// it go on with it.
+    pub wraps: bool,
 }
 
 impl Anchor {
@@ -86,6 +89,7 @@ impl Anchor {
             repr: None,
             fixed: None,
             continued: None,
+            wraps: false,
         }
     }
 }
@@ -310,6 +314,12 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         a.fixed = Some(f.text);
         a.message = Some(text[f.start..f.message_end].trim_end().to_owned());
+        // Claude Code's sentences run on over indented rows when its TUI
+        // wrapped them; a quote that closed on this line ends it here.
+        a.wraps = f.text.message == super::texts::MessageSpan::Rest
+            && f.text.producer() == Producer::ClaudeCode
+            && f.message_end == text.trim_end().len()
+            && f.end == f.message_end;
         leading_hints(text, &mut a);
         a.hints.extend(
             text[f.message_end..f.end].split(" · ").map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned),
@@ -473,9 +483,12 @@ fn leading_hints(text: &str, a: &mut Anchor) {
     }
     if let Some(c) = LEAD_HINTS.captures(before) {
         if let Some(h) = c.name("hints") {
-            let hints = h.as_str().trim();
+            // Markdown emphasis or a quote around the whole printing is the
+            // poster's, not a hint's (`**Please run /login · API Error: …**`).
+            let hints = h.as_str().trim().trim_start_matches(['*', '`', '"', '“', '\'']);
             if !hints.is_empty() {
                 a.start = h.start() + (h.as_str().len() - h.as_str().trim_start().len());
+                a.start += h.as_str().trim_start().len() - hints.len();
                 a.hints = hints.split(" · ").map(|s| s.trim().to_owned()).collect();
                 let first = a.hints.first().map(String::as_str).unwrap_or("");
                 if first.starts_with("AWS ") {

@@ -27,6 +27,8 @@ const MAX_PROPS: usize = 48;
 const MAX_PROP: usize = 4096;
 /// The most bytes of text one finding may hold.
 pub const MAX_BYTES: usize = 64 * 1024;
+/// The most rows a wrapped sentence of Claude Code's goes on over.
+const MAX_WRAPPED: usize = 3;
 /// Curl's progress and connection lines, skipped between headers and body.
 const MAX_SKIPPED: usize = 8;
 
@@ -96,6 +98,9 @@ enum State {
     /// A one-line printing whose next line belongs to it when it starts
     /// with this (httpx's `For more information check: …`).
     Continued(&'static str),
+    /// A sentence a TUI wrapped: indented lines go on with it, at most this
+    /// many more.
+    Wrapped(usize),
     /// A Node dump: stack frames, then (`b` set) the braces of the dump.
     Dump {
         b: Option<Bracket>,
@@ -147,6 +152,10 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
             match done.anchor.continued {
                 Some(prefix) if may_continue => {
                     Step::More(Candidate { done, state: State::Continued(prefix), lines: 1 })
+                }
+                _ if may_continue && done.anchor.wraps => {
+                    done.end = done.end.max(line.text.trim_end().len().min(limit));
+                    Step::More(Candidate { done, state: State::Wrapped(MAX_WRAPPED), lines: 1 })
                 }
                 _ => Step::Done(done, true),
             }
@@ -381,6 +390,21 @@ impl Candidate {
                     Step::Done(self.done, false)
                 }
             }
+            State::Wrapped(left) => {
+                let lead = line.text.len() - trimmed.len();
+                let mark = trimmed.starts_with(['⎿', '●', '⏺', '❯', '>', '·', '│']);
+                if left == 0 || lead < 2 || trimmed.is_empty() || mark {
+                    return Step::Done(self.done, false);
+                }
+                if let Some(m) = self.done.anchor.message.as_mut() {
+                    m.push(' ');
+                    m.push_str(trimmed.trim_end());
+                }
+                self.done.text.push_logical(&line.slice(lead, line.text.len()), " ");
+                self.done.end = self.done.text.text.len();
+                self.state = State::Wrapped(left - 1);
+                Step::More(self)
+            }
             State::AwaitHint => {
                 if let Some(h) = trimmed.strip_prefix('·') {
                     let offset = self.done.text.text.len() + 1;
@@ -553,7 +577,12 @@ fn finish_open(c: Candidate) -> Step {
             }
             done.end = done.text.text.len();
         }
-        State::Dump { .. } | State::Continued(_) | State::Headers | State::HttpBody { .. } | State::AwaitHint => {}
+        State::Dump { .. }
+        | State::Continued(_)
+        | State::Wrapped(_)
+        | State::Headers
+        | State::HttpBody { .. }
+        | State::AwaitHint => {}
     }
     Step::Done(done, true)
 }
@@ -590,7 +619,10 @@ fn python_literal(text: &str, quote: char) -> (String, usize) {
 /// The quote that closes a string opened right before a printing
 /// (`text='Failed to …'`, `"API Error: …"`), if one was.
 fn closing_quote(before: &str) -> Option<char> {
-    const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»')];
+    // Markdown emphasis (`**Please run /login · API Error: 403 Forbidden**`)
+    // closes like a quote.
+    const QUOTES: &[(char, char)] =
+        &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»'), ('*', '*')];
     let open = before.chars().next_back()?;
     QUOTES.iter().find(|(o, _)| *o == open).map(|&(_, c)| c)
 }

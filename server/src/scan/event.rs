@@ -57,14 +57,6 @@ pub fn status_of_type(error_type: &str) -> Option<u16> {
     })
 }
 
-/// Claude Code appends advice of its own to some messages; it is not part
-/// of the API's message.
-static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\.\s+(?:This is a server-side issue|The API is at capacity|Try again|If it persists|Please try again|Run /)",
-    )
-    .expect("advice pattern")
-});
 /// How an Anthropic error envelope begins, in JSON or a Python repr, with
 /// straight or typographic quotes.
 static ENVELOPE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
@@ -109,6 +101,23 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         text: redact(own).into_owned(),
         context: Vec::new(),
     };
+    // Claude Code's own sentence ends where its advice begins (`… access to
+    // it. Run /model to pick a different model.`): the advice is a hint,
+    // as the ones after ` · ` are.
+    if a.fixed.is_some() {
+        if let Some(m) = ev.message.take() {
+            match super::texts::advice(&m) {
+                Some(at) => {
+                    let hint = m[at + 1..].trim();
+                    if !hint.is_empty() {
+                        ev.hints.push(redact(hint).into_owned());
+                    }
+                    ev.message = Some(m[..=at].to_owned());
+                }
+                None => ev.message = Some(m),
+            }
+        }
+    }
     let mut strong = a.strong;
     let mut foreign = a.foreign;
     let mut shape = None;
@@ -148,8 +157,8 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
             let t = EXIT_CODE.find(t).map_or(t, |m| t[..m.start()].trim_end());
             let msg = if let Some(c) = REPEATED.captures(t) {
                 c["what"].to_owned()
-            } else if let Some(m) = ADVICE.find(t) {
-                t[..m.start()].to_owned()
+            } else if let Some(at) = super::texts::advice(t) {
+                t[..at].to_owned()
             } else {
                 t.to_owned()
             };

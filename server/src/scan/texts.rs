@@ -101,7 +101,9 @@ pub struct Found<'t> {
     pub text: &'t Text,
 }
 
-const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»')];
+/// Quotes and markdown emphasis (`**…**`) around a quoted text.
+const QUOTES: &[(char, char)] =
+    &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»'), ('*', '*')];
 
 /// The fixed texts in a line, leftmost first.
 pub fn find(line: &str) -> Vec<Found<'static>> {
@@ -135,6 +137,21 @@ pub fn find(line: &str) -> Vec<Found<'static>> {
 pub fn api_wording(message: &str) -> Option<&'static Text> {
     find(message).into_iter().map(|f| f.text).find(|t| t.error_type.is_some())
 }
+
+/// Claude Code follows some messages with advice of its own (`… This is a
+/// server-side issue …`, `… Run /model to pick a different model.`): not
+/// part of the message. Where the advice starts: the offset of the full
+/// stop that ends the message.
+pub fn advice(message: &str) -> Option<usize> {
+    ADVICE.find(message).map(|m| m.start())
+}
+
+static ADVICE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"\.\s+(?:This is a server-side issue|The API is at capacity|Try again|If it persists|Please try again|Run /|Run --)",
+    )
+    .expect("advice pattern")
+});
 
 /// Every text, for the prefilter.
 pub fn literals() -> impl Iterator<Item = &'static str> {
