@@ -306,7 +306,13 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
+    let claude_bodies: Vec<usize> = found.iter().map(|a| a.body).collect();
     for f in super::texts::find(text) {
+        // The body of `API Error: Request rejected (429) · <text>`: that
+        // anchor reads it (whatever stands before it on the line).
+        if claude_bodies.contains(&f.start) {
+            continue;
+        }
         // A fixed text names the error exactly; the status follows from it.
         let mut a = Anchor::new(f.start, f.end, Some(f.text.status), f.text.producer());
         a.kind = BodyKind::None;

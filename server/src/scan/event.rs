@@ -106,6 +106,8 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     // as the ones after ` · ` are.
     if a.fixed.is_some() {
         if let Some(m) = ev.message.take() {
+            // What a wrapper appends (`… (exit code: 1)`) is not the text's.
+            let m = EXIT_CODE.find(&m).map_or(m.as_str(), |x| m[..x.start()].trim_end()).to_owned();
             match super::texts::advice(&m) {
                 Some(at) => {
                     let hint = m[at + 1..].trim();
