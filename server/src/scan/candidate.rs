@@ -206,13 +206,15 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                         let after = start + n;
                         done.end = trailing_hints(&line.text, after, done.end, &mut done.hints);
                         // The TS SDK's exception, complete on its line: its
-                        // stack and property dump repeat it (context, not
-                        // printings of their own).
+                        // stack is context, and the property dump after it
+                        // (`{ status: 403, headers: …, requestID: … }`) is
+                        // the same error object printed: the printing ends
+                        // where the dump closes (issue 10, point 7).
                         if may_continue && done.anchor.producer == anchors::Producer::TsSdk {
                             let b = opens_dump(&line.text[after..]);
                             return Step::More(Candidate {
                                 done,
-                                state: State::Dump { b, tail: None, context: true, msg: None },
+                                state: State::Dump { b, tail: None, context: false, msg: None },
                                 lines: 1,
                             });
                         }
@@ -253,6 +255,16 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                         done.body = Body::Text(message.to_owned());
                     }
                     done.hints = hints;
+                    // `PermissionDeniedError: 403 status code (no body)`: its
+                    // dump follows as after a body.
+                    if may_continue && quoted.is_none() && done.anchor.producer == anchors::Producer::TsSdk {
+                        let b = opens_dump(&line.text[done.end..]);
+                        return Step::More(Candidate {
+                            done,
+                            state: State::Dump { b, tail: None, context: false, msg: None },
+                            lines: 1,
+                        });
+                    }
                     Step::Done(done, true)
                 }
             }
