@@ -232,6 +232,9 @@ re!(
     CLAUDE,
     r"API Error(?: \([^)]*\))?: (?:(?P<s1>[1-5]\d\d)\b ?|Request rejected \((?P<s2>[1-5]\d\d)\)(?: · )?|Repeated (?P<s3>[1-5]\d\d) )"
 );
+// Claude Code's retry row: `API Error (529 {…}) · Retrying in 4 seconds…
+// (attempt 4/10)`: the status and body inside the parentheses.
+re!(CLAUDE_RETRY, r"API Error \((?P<s>[1-5]\d\d) ");
 re!(LEAD_HINTS, r"(?:^|[●⏺⎿✻✗×⚠]\s*|\s\s|^\s*)(?P<hints>[^●⏺⎿·]*?(?: · [^·]+?)*) · $");
 re!(FAILED_AUTH, r"Failed to authenticate\. $");
 re!(
@@ -302,6 +305,22 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         if c.name("s3").is_some() {
             a.body = m.start() + "API Error: ".len();
+        }
+        leading_hints(text, &mut a);
+        found.push(a);
+    }
+    for c in CLAUDE_RETRY.captures_iter(text) {
+        let m = c.get(0).expect("group 0");
+        let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::ClaudeCode);
+        a.strong = true;
+        let rest = &text[m.end()..];
+        if !rest.starts_with(['{', '[', '<']) {
+            // `API Error (529 Overloaded) · Retrying…`: the message is what
+            // the parentheses hold.
+            let close = rest.find(") · ").or_else(|| rest.rfind(')')).unwrap_or(rest.len());
+            a.message = Some(rest[..close].trim().to_owned()).filter(|m| !m.is_empty());
+            a.kind = BodyKind::None;
+            a.body = m.end() + (close + 1).min(rest.len());
         }
         leading_hints(text, &mut a);
         found.push(a);
