@@ -65,6 +65,8 @@ pub struct Anchor {
     /// A sentence Claude Code's TUI may have wrapped: indented lines after
     /// it go on with it.
     pub wraps: bool,
+    /// The error type the anchor names (`AccessDeniedException`).
+    pub error_type: Option<&'static str>,
 }
 
 impl Anchor {
@@ -90,6 +92,7 @@ impl Anchor {
             fixed: None,
             continued: None,
             wraps: false,
+            error_type: None,
         }
     }
 }
@@ -250,6 +253,10 @@ re!(
     AWS,
     r"\b(?:[\w]+\.)*AccessDeniedException\b(?:\)?:? ?(?:An error occurred \(AccessDeniedException\) when calling the \w+ operation: )?)"
 );
+// botocore's wording without the exception's class (a Lambda log line):
+// `An error occurred (AccessDeniedException) when calling the InvokeModel
+// operation: …`.
+re!(AWS_CALL, r"\bAn error occurred \(AccessDeniedException\) when calling the \w+ operation: ");
 re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) ");
 re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
 re!(FORBIDDEN, r"\b403 Forbidden\b");
@@ -338,6 +345,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.inferred = true;
         a.strong = true;
         a.fixed = Some(f.text);
+        a.platform = f.text.platform();
         a.message = Some(text[f.start..f.message_end].trim_end().to_owned());
         // Claude Code's sentences run on over indented rows when its TUI
         // wrapped them; a quote that closed on this line ends it here.
@@ -415,10 +423,11 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         found.push(a);
     }
-    for m in AWS.find_iter(text) {
+    for m in AWS.find_iter(text).chain(AWS_CALL.find_iter(text)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Bedrock);
         a.inferred = true;
         a.platform = Some(super::Platform::Bedrock);
+        a.error_type = Some("AccessDeniedException");
         found.push(a);
     }
     for c in GOOGLE.captures_iter(text) {

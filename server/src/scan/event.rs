@@ -277,6 +277,17 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     if foreign {
         return None;
     }
+    // A message in the catalog's fixed wordings names the platform that
+    // refused (Bedrock's `You don't have access to the model with the
+    // specified model ID.`); Anthropic's own words are evidence on their
+    // own, a platform's are not (Bedrock serves other vendors' models too).
+    if let Some(f) = ev.message.as_deref().and_then(|m| super::texts::find(m).into_iter().next()) {
+        match f.text.platform() {
+            Some(p) => ev.platform = p,
+            None => strong = true,
+        }
+    }
+    ev.error_type = ev.error_type.take().or(a.error_type.map(str::to_owned));
     ev.message = ev.message.map(|m| redact(&m).into_owned()).filter(|m| !m.is_empty());
     Some((ev, strong))
 }
