@@ -496,13 +496,26 @@ pub fn find(text: &str) -> Vec<Anchor> {
     let mut kept: Vec<Anchor> = Vec::new();
     for a in found {
         if let Some(prev) = kept.last() {
-            if a.start < prev.body.max(prev.start + 1) || prev.kind != BodyKind::None {
+            // Past the close of the body before it, a client's own printing
+            // is a printing of its own (`API Error: 403 {…} /login  Login
+            // OAuth error: Request failed with status code 403`).
+            let after_body = a.strong && prev.kind == BodyKind::Rest && body_closes_before(text, prev.body, a.start);
+            if a.start < prev.body.max(prev.start + 1) || (prev.kind != BodyKind::None && !after_body) {
                 continue;
             }
         }
         kept.push(a);
     }
     kept
+}
+
+/// Whether the bracketed body at `body` closes on this line before `at`.
+fn body_closes_before(text: &str, body: usize, at: usize) -> bool {
+    let Some(rest) = text.get(body..at) else {
+        return false;
+    };
+    let t = rest.trim_start();
+    t.starts_with(['{', '[']) && super::envelope::Bracket::default().push(t).is_some()
 }
 
 /// Claude Code leads some errors with hints joined by ` · `
