@@ -108,7 +108,8 @@ fn a_run_of_retry_rows_keeps_every_row() {
     let row = |secs: u32, n: u32| {
         format!("  ⎿  API Error (529 {{\"type\":\"error\",\"error\":{{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}}}) · Retrying in {secs} seconds… (attempt {n}/10)\n")
     };
-    let text: String = [(1, 1), (1, 2), (2, 3), (5, 4), (9, 5), (19, 6), (39, 7)].iter().map(|&(s, n)| row(s, n)).collect();
+    let text: String =
+        [(1, 1), (1, 2), (2, 3), (5, 4), (9, 5), (19, 6), (39, 7)].iter().map(|&(s, n)| row(s, n)).collect();
     assert_eq!(errsig::infer_columns(text.as_bytes()), None);
     let found = scan(&text);
     assert_eq!(found.iter().map(|f| f.event.start.line).collect::<Vec<_>>(), (0..7).collect::<Vec<_>>());

@@ -610,7 +610,9 @@ mod tests {
     fn the_inner_error_object_alone_is_an_anchor_but_not_inside_an_envelope() {
         let a = one(r#"2025-06-17T07:44:29 +1ms message={"type":"overloaded_error","message":"Overloaded"} cause=x"#);
         assert_eq!((a.start, a.producer), (33, Producer::Unknown));
-        assert!(find(r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}"#).is_empty());
+        assert!(
+            find(r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}"#).is_empty()
+        );
         assert!(find(r#"{"type":"tool_error","message":"x"}"#).is_empty());
     }
 

@@ -736,6 +736,9 @@ mod tests {
             "one row before the break says nothing of the width"
         );
         let full = "API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\n\"message\":\"Permission denied, and this row is as wide as the widest of the bo\ndy\"}}\n";
-        assert_eq!(message(full).as_deref(), Some("Permission denied, and this row is as wide as the widest of the body"));
+        assert_eq!(
+            message(full).as_deref(),
+            Some("Permission denied, and this row is as wide as the widest of the body")
+        );
     }
 }

@@ -91,6 +91,24 @@ pub fn classify(v: &Value) -> ErrorBody {
             };
         }
     }
+    // Claude Code's own record of a failed request, as the Agent SDKs print
+    // its messages: `api_error_status` (an assistant or result message) or
+    // `error_status` (an `api_retry` system message), a status it shows.
+    let status = obj.get("api_error_status").or_else(|| obj.get("error_status")).and_then(Value::as_u64);
+    if let Some(st) = status.and_then(|n| u16::try_from(n).ok()).filter(|n| (400..600).contains(n)) {
+        if obj.get("error").is_some_and(Value::is_string) || obj.contains_key("api_error_type") {
+            // Its `api_error_type` is left out: without the message a record
+            // only says that the request failed, and the printing of the same
+            // failure that shows the message names it (one error, one rule).
+            return ErrorBody {
+                shape: Some(Shape::Anthropic),
+                error_type: None,
+                message: None,
+                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
+                status: Some(st),
+            };
+        }
+    }
     // The inner error object on its own (the AI SDK's `data.error`, an
     // SSE error event's payload cut out): one of the API's types and a
     // message, and none of OpenAI's members.
@@ -510,6 +528,17 @@ mod tests {
         assert_eq!((b.shape, b.error_type.as_deref()), (Some(Shape::Anthropic), Some("overloaded_error")));
         let o = body(r#"{"type":"invalid_request_error","message":"x","param":null,"code":null}"#);
         assert_eq!(o.shape, None);
+    }
+
+    #[test]
+    fn claude_codes_records_of_a_failed_request_show_its_status() {
+        let b = body(
+            "{'type': 'system', 'subtype': 'api_retry', 'attempt': 1, 'error_status': 429, 'error': 'rate_limit'}",
+        );
+        assert_eq!((b.shape, b.status), (Some(Shape::Anthropic), Some(429)));
+        let b = body("{ type: 'assistant', error: 'authentication_failed', request_id: 'req_011C26Y5NwrAJGr6sEJprKwU', api_error_status: 403, api_error_type: 'permission_error' }");
+        assert_eq!((b.status, b.request_id.as_deref()), (Some(403), Some("req_011C26Y5NwrAJGr6sEJprKwU")));
+        assert_eq!(body("{'status': 200, 'error_status': 200, 'error': 'none'}").shape, None);
     }
 
     #[test]

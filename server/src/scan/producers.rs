@@ -69,8 +69,10 @@ pub fn signed(text: &str) -> Option<Producer> {
 /// traceback whose frames are a wrapper's: the wrapper's own exception is
 /// the next printing of the chain).
 pub fn renamable(ev: &super::vocab::Event) -> bool {
-    matches!(ev.producer, Producer::PythonSdk | Producer::TsSdk | Producer::Http | Producer::Unknown | Producer::Bedrock)
-        && !SDK_EXCEPTION.is_match(&ev.text)
+    matches!(
+        ev.producer,
+        Producer::PythonSdk | Producer::TsSdk | Producer::Http | Producer::Unknown | Producer::Bedrock
+    ) && !SDK_EXCEPTION.is_match(&ev.text)
 }
 
 /// The Python SDK's exception line, by its module path.

@@ -114,8 +114,7 @@ pub struct Found<'t> {
 }
 
 /// Quotes and markdown emphasis (`**…**`) around a quoted text.
-const QUOTES: &[(char, char)] =
-    &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»'), ('*', '*')];
+const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»'), ('*', '*')];
 
 /// The fixed texts in a line, leftmost first.
 pub fn find(line: &str) -> Vec<Found<'static>> {
