@@ -316,7 +316,9 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
-    for c in CLAUDE_RETRY.captures_iter(text) {
+    // Literal checks first: most lines hold neither form.
+    let retry_rows = if text.contains("API Error (") { Some(CLAUDE_RETRY.captures_iter(text)) } else { None };
+    for c in retry_rows.into_iter().flatten() {
         let m = c.get(0).expect("group 0");
         let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::ClaudeCode);
         a.strong = true;
@@ -474,7 +476,12 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(rest.to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
-    for c in INNER.captures_iter(text) {
+    // Past the start of a printing that reads a body, an inner object is
+    // that body's (and would be dropped below): search only before it.
+    let before = found.iter().filter(|a| a.kind == BodyKind::Rest).map(|a| a.start).min().unwrap_or(text.len());
+    let head = &text[..before];
+    let inner = if head.contains("_error") { Some(INNER.captures_iter(head)) } else { None };
+    for c in inner.into_iter().flatten() {
         let m = c.get(0).expect("group 0");
         let member = text[..m.start()].trim_end().trim_end_matches([':', ' ']).trim_end_matches(['"', '\'', '”', '’']);
         if member.ends_with("error") || !super::envelope::is_api_error_type(&c["t"]) {
