@@ -94,3 +94,59 @@ fn escapes_inside_json_strings_are_played() {
     // The position points at `API` in the original line, after `\u001b[1m`.
     assert_eq!((e.start.line, e.start.character), (1, 21));
 }
+
+fn scan(text: &str) -> Vec<errsig::Finding> {
+    let columns = errsig::infer_columns(text.as_bytes());
+    scan_bytes(Arc::new(Catalog::builtin()), columns, text.as_bytes())
+}
+
+/// Issue 10, point 8: a run of Claude Code's retry rows, of two widths, is
+/// not wrapping: every row is a finding of its own, Claude Code's.
+#[test]
+fn a_run_of_retry_rows_keeps_every_row() {
+    // Verbatim from anthropics/claude-code#4064 (tests/fixtures/public/cc10-claude-code-4064.txt).
+    let row = |secs: u32, n: u32| {
+        format!("  ⎿  API Error (529 {{\"type\":\"error\",\"error\":{{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}}}) · Retrying in {secs} seconds… (attempt {n}/10)\n")
+    };
+    let text: String =
+        [(1, 1), (1, 2), (2, 3), (5, 4), (9, 5), (19, 6), (39, 7)].iter().map(|&(s, n)| row(s, n)).collect();
+    assert_eq!(errsig::infer_columns(text.as_bytes()), None);
+    let found = scan(&text);
+    assert_eq!(found.iter().map(|f| f.event.start.line).collect::<Vec<_>>(), (0..7).collect::<Vec<_>>());
+    assert!(found.iter().all(|f| f.event.producer == errsig::scan::Producer::ClaudeCode
+        && f.event.status == Some(529)
+        && f.event.message.as_deref() == Some("Overloaded")));
+}
+
+/// The SDK's own exception line keeps its name inside a wrapper's
+/// traceback; the wrapper's exception is the wrapper's.
+#[test]
+fn the_sdk_exception_in_a_wrappers_traceback_is_the_sdks() {
+    let text = "  File \"/venv/lib/python3.11/site-packages/pydantic_ai/models/anthropic/__init__.py\", line 1714, in send\n    return await client.beta.messages.create(\nanthropic.PermissionDeniedError: Error code: 403 - {'type': 'error', 'error': {'type': 'permission_error', 'message': 'Permission denied'}, 'request_id': 'req_011CEMEygwBYZk4DcBZHCUJR'}\n";
+    let found = scan(text);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].event.producer, errsig::scan::Producer::PythonSdk);
+}
+
+/// The API's inner error object without its envelope (the AI SDK's
+/// `data.error`, opencode's log) is Anthropic's; OpenAI's is not.
+#[test]
+fn the_inner_error_object_alone_is_found() {
+    // Verbatim from anomalyco/opencode#163.
+    let text = "2025-06-17T07:44:29 +1ms message={\"type\":\"overloaded_error\",\"message\":\"Overloaded\"} cause=[object Object] UnknownError\n";
+    let found = scan(text);
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].event.status, found[0].event.status_inferred), (Some(529), true));
+    let openai = "error={\"type\":\"invalid_request_error\",\"message\":\"bad\",\"param\":null,\"code\":null}\n";
+    assert!(scan(openai).is_empty());
+}
+
+/// Two printings on one line: the API error and, after its body closed,
+/// the login screen's own error (anthropics/claude-code#50411).
+#[test]
+fn a_printing_after_a_closed_body_on_the_same_line_is_its_own() {
+    let text = "Please run /login · API Error: 403 {\"error\":{\"type\":\"forbidden\",\"message\":\"Request not allowed\"}} /login  Login OAuth error: Request failed with status code 403\n";
+    let found = scan(text);
+    let messages: Vec<_> = found.iter().map(|f| f.event.message.clone().unwrap_or_default()).collect();
+    assert_eq!(messages, ["Request not allowed", "Request failed with status code 403"]);
+}

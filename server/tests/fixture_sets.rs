@@ -131,6 +131,9 @@ const EXACT_SPANS: &[&str] = &[
     "third-party/langchain-py-",
     "third-party/boto3-",
     "third-party/vertex-",
+    "third-party/llm-",
+    "third-party/bedrock-",
+    "third-party/instructor-logged-",
 ];
 
 #[test]
@@ -175,7 +178,7 @@ fn the_share_found_does_not_drop() {
     // Floors at the figures measured when these tests were written; raise
     // them as detection improves (`bench/detection.py`).
     let third = found_share("third-party");
-    assert!(third >= 0.89, "third-party: {:.1} % found", third * 100.0);
+    assert!(third >= 0.96, "third-party: {:.1} % found", third * 100.0);
     let public = found_share("public");
-    assert!(public >= 0.76, "public: {:.1} % found", public * 100.0);
+    assert!(public >= 0.86, "public: {:.1} % found", public * 100.0);
 }

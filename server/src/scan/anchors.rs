@@ -62,6 +62,11 @@ pub struct Anchor {
     /// A one-line printing whose next line belongs to it when it starts
     /// with this.
     pub continued: Option<&'static str>,
+    /// A sentence Claude Code's TUI may have wrapped: indented lines after
+    /// it go on with it.
+    pub wraps: bool,
+    /// The error type the anchor names (`AccessDeniedException`).
+    pub error_type: Option<&'static str>,
 }
 
 impl Anchor {
@@ -86,6 +91,8 @@ impl Anchor {
             repr: None,
             fixed: None,
             continued: None,
+            wraps: false,
+            error_type: None,
         }
     }
 }
@@ -118,6 +125,12 @@ const KEYWORDS: &[&str] = &[
     "'error'",
     "\\\"error\\\"",
     "\"Message\"",
+    // The API's error object without its envelope (`{"type":
+    // "overloaded_error","message":"Overloaded"}`, as the AI SDK and apps
+    // built on it print `error.data.error`): its type ends so.
+    "_error\"",
+    "_error'",
+    "_error\\\"",
 ];
 
 /// Every literal the hot path looks for inside a line (the keywords, the
@@ -278,6 +291,9 @@ re!(
     CLAUDE,
     r"API Error(?: \([^)]*\))?: (?:(?P<s1>[1-5]\d\d)\b ?|Request rejected \((?P<s2>[1-5]\d\d)\)(?: · )?|Repeated (?P<s3>[1-5]\d\d) )"
 );
+// Claude Code's retry row: `API Error (529 {…}) · Retrying in 4 seconds…
+// (attempt 4/10)`: the status and body inside the parentheses.
+re!(CLAUDE_RETRY, r"API Error \((?P<s>[1-5]\d\d) ");
 re!(LEAD_HINTS, r"(?:^|[●⏺⎿✻✗×⚠]\s*|\s\s|^\s*)(?P<hints>[^●⏺⎿·]*?(?: · [^·]+?)*) · $");
 re!(FAILED_AUTH, r"Failed to authenticate\. $");
 re!(
@@ -293,6 +309,10 @@ re!(
     AWS,
     r"\b(?:[\w]+\.)*AccessDeniedException\b(?:\)?:? ?(?:An error occurred \(AccessDeniedException\) when calling the \w+ operation: )?)"
 );
+// botocore's wording without the exception's class (a Lambda log line):
+// `An error occurred (AccessDeniedException) when calling the InvokeModel
+// operation: …`.
+re!(AWS_CALL, r"\bAn error occurred \(AccessDeniedException\) when calling the \w+ operation: ");
 re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) ");
 re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
 re!(FORBIDDEN, r"\b403 Forbidden\b");
@@ -321,6 +341,12 @@ re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "HTTP/[\d.]+ (?P<s>[45]\d\
 // Claude Code's connection screen and login: axios's wording after its own.
 re!(CONNECT, r"\b(?:Failed to connect to \S+|OAuth error): Request failed with status code (?P<s>[45]\d\d)\b");
 
+// The API's inner error object printed on its own, without the envelope
+// (`{"type":"overloaded_error","message":"Overloaded"}`): its type is one of
+// the API's error types (checked in `find`), and it is not the `error`
+// member of an envelope (that body is read from its own opening brace).
+re!(INNER, r#"\{\s*["'“‘]?type["'”’]?\s*:\s*["'“‘](?P<t>[a-z_]+_error)["'”’]"#);
+
 /// Whether a line starts a new printing by a known client (used to end a
 /// body that never closed). Anchors that only occur inside bodies, such as
 /// an HTML `<title>`, do not count.
@@ -346,14 +372,45 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
+    // Literal checks first: most lines hold neither form.
+    let retry_rows = if text.contains("API Error (") { Some(CLAUDE_RETRY.captures_iter(text)) } else { None };
+    for c in retry_rows.into_iter().flatten() {
+        let m = c.get(0).expect("group 0");
+        let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::ClaudeCode);
+        a.strong = true;
+        let rest = &text[m.end()..];
+        if !rest.starts_with(['{', '[', '<']) {
+            // `API Error (529 Overloaded) · Retrying…`: the message is what
+            // the parentheses hold.
+            let close = rest.find(") · ").or_else(|| rest.rfind(')')).unwrap_or(rest.len());
+            a.message = Some(rest[..close].trim().to_owned()).filter(|m| !m.is_empty());
+            a.kind = BodyKind::None;
+            a.body = m.end() + (close + 1).min(rest.len());
+        }
+        leading_hints(text, &mut a);
+        found.push(a);
+    }
+    let claude_bodies: Vec<usize> = found.iter().map(|a| a.body).collect();
     for f in super::texts::find(text) {
+        // The body of `API Error: Request rejected (429) · <text>`: that
+        // anchor reads it (whatever stands before it on the line).
+        if claude_bodies.contains(&f.start) {
+            continue;
+        }
         // A fixed text names the error exactly; the status follows from it.
         let mut a = Anchor::new(f.start, f.end, Some(f.text.status), f.text.producer());
         a.kind = BodyKind::None;
         a.inferred = true;
         a.strong = true;
         a.fixed = Some(f.text);
+        a.platform = f.text.platform();
         a.message = Some(text[f.start..f.message_end].trim_end().to_owned());
+        // Claude Code's sentences run on over indented rows when its TUI
+        // wrapped them; a quote that closed on this line ends it here.
+        a.wraps = f.text.message == super::texts::MessageSpan::Rest
+            && f.text.producer() == Producer::ClaudeCode
+            && f.message_end == text.trim_end().len()
+            && f.end == f.message_end;
         leading_hints(text, &mut a);
         a.hints.extend(
             text[f.message_end..f.end].split(" · ").map(str::trim).filter(|h| !h.is_empty()).map(str::to_owned),
@@ -424,10 +481,11 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         found.push(a);
     }
-    for m in AWS.find_iter(text) {
+    for m in AWS.find_iter(text).chain(AWS_CALL.find_iter(text)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Bedrock);
         a.inferred = true;
         a.platform = Some(super::Platform::Bedrock);
+        a.error_type = Some("AccessDeniedException");
         found.push(a);
     }
     for c in GOOGLE.captures_iter(text) {
@@ -474,6 +532,19 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(rest.to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
+    // Past the start of a printing that reads a body, an inner object is
+    // that body's (and would be dropped below): search only before it.
+    let before = found.iter().filter(|a| a.kind == BodyKind::Rest).map(|a| a.start).min().unwrap_or(text.len());
+    let head = &text[..before];
+    let inner = if head.contains("_error") { Some(INNER.captures_iter(head)) } else { None };
+    for c in inner.into_iter().flatten() {
+        let m = c.get(0).expect("group 0");
+        let member = text[..m.start()].trim_end().trim_end_matches([':', ' ']).trim_end_matches(['"', '\'', '”', '’']);
+        if member.ends_with("error") || !super::envelope::is_api_error_type(&c["t"]) {
+            continue;
+        }
+        found.push(Anchor::new(m.start(), m.start(), None, Producer::Unknown));
+    }
     for m in FORBIDDEN.find_iter(text) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Unknown);
         a.kind = BodyKind::None;
@@ -488,13 +559,26 @@ pub fn find(text: &str) -> Vec<Anchor> {
     let mut kept: Vec<Anchor> = Vec::new();
     for a in found {
         if let Some(prev) = kept.last() {
-            if a.start < prev.body.max(prev.start + 1) || prev.kind != BodyKind::None {
+            // Past the close of the body before it, a client's own printing
+            // is a printing of its own (`API Error: 403 {…} /login  Login
+            // OAuth error: Request failed with status code 403`).
+            let after_body = a.strong && prev.kind == BodyKind::Rest && body_closes_before(text, prev.body, a.start);
+            if a.start < prev.body.max(prev.start + 1) || (prev.kind != BodyKind::None && !after_body) {
                 continue;
             }
         }
         kept.push(a);
     }
     kept
+}
+
+/// Whether the bracketed body at `body` closes on this line before `at`.
+fn body_closes_before(text: &str, body: usize, at: usize) -> bool {
+    let Some(rest) = text.get(body..at) else {
+        return false;
+    };
+    let t = rest.trim_start();
+    t.starts_with(['{', '[']) && super::envelope::Bracket::default().push(t).is_some()
 }
 
 /// Claude Code leads some errors with hints joined by ` · `
@@ -509,9 +593,12 @@ fn leading_hints(text: &str, a: &mut Anchor) {
     }
     if let Some(c) = LEAD_HINTS.captures(before) {
         if let Some(h) = c.name("hints") {
-            let hints = h.as_str().trim();
+            // Markdown emphasis or a quote around the whole printing is the
+            // poster's, not a hint's (`**Please run /login · API Error: …**`).
+            let hints = h.as_str().trim().trim_start_matches(['*', '`', '"', '“', '\'']);
             if !hints.is_empty() {
                 a.start = h.start() + (h.as_str().len() - h.as_str().trim_start().len());
+                a.start += h.as_str().trim_start().len() - hints.len();
                 a.hints = hints.split(" · ").map(|s| s.trim().to_owned()).collect();
                 let first = a.hints.first().map(String::as_str).unwrap_or("");
                 if first.starts_with("AWS ") {
@@ -618,6 +705,16 @@ mod tests {
         assert_eq!(one("Error: 403 status code (no body)").status, Some(403));
         let a = one(r#"2026-11-28T18:08:12.193Z [ERROR] API error (attempt 1/3): 403 403 {"type":"error"}"#);
         assert_eq!((a.producer, a.start), (Producer::ClaudeCode, 25));
+    }
+
+    #[test]
+    fn the_inner_error_object_alone_is_an_anchor_but_not_inside_an_envelope() {
+        let a = one(r#"2025-06-17T07:44:29 +1ms message={"type":"overloaded_error","message":"Overloaded"} cause=x"#);
+        assert_eq!((a.start, a.producer), (33, Producer::Unknown));
+        assert!(
+            find(r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}"#).is_empty()
+        );
+        assert!(find(r#"{"type":"tool_error","message":"x"}"#).is_empty());
     }
 
     #[test]

@@ -27,6 +27,8 @@ const MAX_PROPS: usize = 48;
 const MAX_PROP: usize = 4096;
 /// The most bytes of text one finding may hold.
 pub const MAX_BYTES: usize = 64 * 1024;
+/// The most rows a wrapped sentence of Claude Code's goes on over.
+const MAX_WRAPPED: usize = 3;
 /// Curl's progress and connection lines, skipped between headers and body.
 const MAX_SKIPPED: usize = 8;
 
@@ -96,6 +98,9 @@ enum State {
     /// A one-line printing whose next line belongs to it when it starts
     /// with this (httpx's `For more information check: …`).
     Continued(&'static str),
+    /// A sentence a TUI wrapped: indented lines go on with it, at most this
+    /// many more.
+    Wrapped(usize),
     /// A Node dump: stack frames, then (`b` set) the braces of the dump.
     Dump {
         b: Option<Bracket>,
@@ -103,6 +108,10 @@ enum State {
         /// The printing was complete before it: the dump is read past (so
         /// nothing in it is taken for a printing of its own), not made part of it.
         context: bool,
+        /// A bracket the message opened before the frames (the AI SDK's
+        /// `Error message: [` and the validation issues after it), read to
+        /// its close as part of the message.
+        msg: Option<Bracket>,
     },
 }
 
@@ -144,6 +153,10 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                 Some(prefix) if may_continue => {
                     Step::More(Candidate { done, state: State::Continued(prefix), lines: 1 })
                 }
+                _ if may_continue && done.anchor.wraps => {
+                    done.end = done.end.max(line.text.trim_end().len().min(limit));
+                    Step::More(Candidate { done, state: State::Wrapped(MAX_WRAPPED), lines: 1 })
+                }
                 _ => Step::Done(done, true),
             }
         }
@@ -151,7 +164,7 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
             // The header's own text is the message (set by the anchor); the
             // dump may open on this very line (`… {`).
             let b = opens_dump(&line.text[..done.end]);
-            let c = Candidate { done, state: State::Dump { b, tail: None, context: false }, lines: 1 };
+            let c = Candidate { done, state: State::Dump { b, tail: None, context: false, msg: None }, lines: 1 };
             if may_continue {
                 Step::More(c)
             } else {
@@ -193,13 +206,15 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                         let after = start + n;
                         done.end = trailing_hints(&line.text, after, done.end, &mut done.hints);
                         // The TS SDK's exception, complete on its line: its
-                        // stack and property dump repeat it (context, not
-                        // printings of their own).
+                        // stack is context, and the property dump after it
+                        // (`{ status: 403, headers: …, requestID: … }`) is
+                        // the same error object printed: the printing ends
+                        // where the dump closes (issue 10, point 7).
                         if may_continue && done.anchor.producer == anchors::Producer::TsSdk {
                             let b = opens_dump(&line.text[after..]);
                             return Step::More(Candidate {
                                 done,
-                                state: State::Dump { b, tail: None, context: true },
+                                state: State::Dump { b, tail: None, context: false, msg: None },
                                 lines: 1,
                             });
                         }
@@ -240,6 +255,16 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                         done.body = Body::Text(message.to_owned());
                     }
                     done.hints = hints;
+                    // `PermissionDeniedError: 403 status code (no body)`: its
+                    // dump follows as after a body.
+                    if may_continue && quoted.is_none() && done.anchor.producer == anchors::Producer::TsSdk {
+                        let b = opens_dump(&line.text[done.end..]);
+                        return Step::More(Candidate {
+                            done,
+                            state: State::Dump { b, tail: None, context: false, msg: None },
+                            lines: 1,
+                        });
+                    }
                     Step::Done(done, true)
                 }
             }
@@ -267,19 +292,18 @@ impl Candidate {
         // Each arm sets the next state (or completes).
         match std::mem::replace(&mut self.state, State::AwaitHint) {
             State::Bracket { mut b, start, mut widths, pushed } => {
-                let sep = if b.in_string() {
-                    let prev = widths.last().copied().unwrap_or(0);
-                    let max = widths.iter().copied().max().unwrap_or(0).max(width_of(line));
-                    if line.text.starts_with(' ') || prev >= max {
-                        ""
-                    } else {
-                        " "
-                    }
+                if b.in_string() {
+                    // A JSON or repr string cannot hold a raw line break: a
+                    // terminal or a person broke it. The indent after the
+                    // break is the terminal's margin, never the string's.
+                    let lead = line.text.len() - line.text.trim_start().len();
+                    let sep = string_break(&self.done.text, &widths, line, lead);
+                    widths.push(width_of(line));
+                    self.done.text.push_logical(&line.slice(lead, line.text.len()), sep);
                 } else {
-                    "\n"
-                };
-                widths.push(width_of(line));
-                self.done.text.push_logical(line, sep);
+                    widths.push(width_of(line));
+                    self.done.text.push_logical(line, "\n");
+                }
                 let pushed_now = self.done.text.text.len();
                 match b.push(&self.done.text.text[pushed..]) {
                     Some(n) => {
@@ -378,6 +402,21 @@ impl Candidate {
                     Step::Done(self.done, false)
                 }
             }
+            State::Wrapped(left) => {
+                let lead = line.text.len() - trimmed.len();
+                let mark = trimmed.starts_with(['⎿', '●', '⏺', '❯', '>', '·', '│']);
+                if left == 0 || lead < 2 || trimmed.is_empty() || mark {
+                    return Step::Done(self.done, false);
+                }
+                if let Some(m) = self.done.anchor.message.as_mut() {
+                    m.push(' ');
+                    m.push_str(trimmed.trim_end());
+                }
+                self.done.text.push_logical(&line.slice(lead, line.text.len()), " ");
+                self.done.end = self.done.text.text.len();
+                self.state = State::Wrapped(left - 1);
+                Step::More(self)
+            }
             State::AwaitHint => {
                 if let Some(h) = trimmed.strip_prefix('·') {
                     let offset = self.done.text.text.len() + 1;
@@ -398,9 +437,21 @@ impl Candidate {
     /// inside (the attempts of a retry error) are part of it. Without braces
     /// the printing is the header line alone; the frames are context.
     fn feed_dump(mut self, line: &Logical) -> Step {
-        let State::Dump { b, tail, context } = std::mem::replace(&mut self.state, State::AwaitHint) else {
+        let State::Dump { b, tail, context, msg } = std::mem::replace(&mut self.state, State::AwaitHint) else {
             return Step::Done(self.done, false);
         };
+        if let Some(mut m) = msg {
+            if self.lines >= MAX_LINES {
+                return Step::Done(self.done, false);
+            }
+            self.lines += 1;
+            let end = self.done.end;
+            self.done.text.push_logical(line, "\n");
+            self.done.end = end;
+            let msg = m.push(&format!("\n{}", line.text)).is_none().then_some(m);
+            self.state = State::Dump { b: None, tail: None, context, msg };
+            return Step::More(self);
+        }
         let Some(mut b) = b else {
             // Before the first frame, a message may go on over a few lines
             // (LangChain's `Troubleshooting URL: …`): lines that cannot hold
@@ -423,11 +474,16 @@ impl Candidate {
             if b.is_some() && !context {
                 self.done.end = self.done.text.text.len();
             }
-            self.state = State::Dump { b, tail: None, context };
+            let msg = (message_line && line.text.trim_end().ends_with('[')).then(|| {
+                let mut m = Bracket::default();
+                m.push("[");
+                m
+            });
+            self.state = State::Dump { b, tail: None, context, msg };
             return Step::More(self);
         };
         if self.lines >= MAX_SPAN {
-            let state = State::Dump { b: Some(b), tail, context };
+            let state = State::Dump { b: Some(b), tail, context, msg: None };
             return finish_open(Candidate { state, ..self }).not_consumed();
         }
         self.lines += 1;
@@ -436,7 +492,7 @@ impl Candidate {
             if closed {
                 return Step::Done(self.done, true);
             }
-            self.state = State::Dump { b: Some(b), tail: None, context };
+            self.state = State::Dump { b: Some(b), tail: None, context, msg: None };
             return Step::More(self);
         }
         let prop = PROP.is_match(&line.text) && self.done.props.len() < MAX_PROPS;
@@ -463,7 +519,7 @@ impl Candidate {
             self.done.end = self.done.text.text.len();
             return Step::Done(self.done, true);
         }
-        self.state = State::Dump { b: Some(b), tail, context };
+        self.state = State::Dump { b: Some(b), tail, context, msg: None };
         Step::More(self)
     }
 
@@ -527,13 +583,18 @@ fn finish_open(c: Candidate) -> Step {
             done.body = Body::Html(done.text.text[start..].to_owned());
             done.end = done.text.text.len();
         }
-        State::Dump { b: Some(_), tail, context: false } => {
+        State::Dump { b: Some(_), tail, context: false, .. } => {
             if let Some(t) = tail {
                 done.text.push_logical(&t, "\n");
             }
             done.end = done.text.text.len();
         }
-        State::Dump { .. } | State::Continued(_) | State::Headers | State::HttpBody { .. } | State::AwaitHint => {}
+        State::Dump { .. }
+        | State::Continued(_)
+        | State::Wrapped(_)
+        | State::Headers
+        | State::HttpBody { .. }
+        | State::AwaitHint => {}
     }
     Step::Done(done, true)
 }
@@ -570,7 +631,10 @@ fn python_literal(text: &str, quote: char) -> (String, usize) {
 /// The quote that closes a string opened right before a printing
 /// (`text='Failed to …'`, `"API Error: …"`), if one was.
 fn closing_quote(before: &str) -> Option<char> {
-    const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»')];
+    // Markdown emphasis (`**Please run /login · API Error: 403 Forbidden**`)
+    // closes like a quote.
+    const QUOTES: &[(char, char)] =
+        &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»'), ('*', '*')];
     let open = before.chars().next_back()?;
     QUOTES.iter().find(|(o, _)| *o == open).map(|&(_, c)| c)
 }
@@ -584,6 +648,35 @@ fn opens_dump(text: &str) -> Option<Bracket> {
     let mut b = Bracket::default();
     b.push("{");
     Some(b)
+}
+
+/// What stood where a string was broken before `line` (whose first `lead`
+/// bytes are indent): nothing when the break cut a token at the screen's
+/// edge, else the space the break took.
+/// - The row before ended with a space (kept in the raw line, trimmed from
+///   the text): that space.
+/// - The continuation is indented: a TUI or a person wrapped at a space
+///   (1.x-style mid-token cuts under a mark are joined earlier, by `wrap`).
+/// - The row before is as wide as the widest row of the body, and the body
+///   shows a width (more than one row before, or two rows of the same
+///   width): it reached the edge and was cut mid-token.
+/// - Otherwise a word break: one row alone says nothing of a screen's width.
+fn string_break(before: &Logical, widths: &[usize], line: &Logical, lead: usize) -> &'static str {
+    if before.text.ends_with(' ') {
+        return "";
+    }
+    let trailing_space = before.rows.last().is_some_and(|r| r.raw.last() == Some(&b' '));
+    if trailing_space || lead > 0 {
+        return " ";
+    }
+    let prev = widths.last().copied().unwrap_or(0);
+    let now = width_of(line);
+    let max = widths.iter().copied().max().unwrap_or(0).max(now);
+    if prev >= max && (widths.len() >= 2 || now == prev) {
+        ""
+    } else {
+        " "
+    }
 }
 
 fn width_of(line: &Logical) -> usize {
@@ -613,4 +706,39 @@ pub fn split_hints(text: &str) -> (&str, Vec<String>) {
     let message = parts.next().unwrap_or("").trim();
     let hints = parts.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
     (message, hints)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::Catalog;
+    use std::sync::Arc;
+
+    fn message(text: &str) -> Option<String> {
+        let found = crate::scan_bytes(Arc::new(Catalog::builtin()), None, text.as_bytes());
+        found.first().and_then(|f| f.event.message.clone())
+    }
+
+    /// Strings broken by a terminal or by hand: the indent after the break
+    /// is dropped, the space the break took is put back, a token cut at
+    /// the edge of a body that shows its width is joined as it was.
+    #[test]
+    fn a_string_broken_over_lines_is_joined_with_one_space_or_none() {
+        let body = |a: &str, b: &str| {
+            format!("API Error: 403 {{\"error\":{{\"type\":\"forbidden\",\"message\":\"{a}\n{b}\"}}}}\n")
+        };
+        assert_eq!(message(&body("Request not ", "     allowed")).as_deref(), Some("Request not allowed"));
+        assert_eq!(message(&body("Request not", "  allowed")).as_deref(), Some("Request not allowed"));
+        assert_eq!(message(&body("Request not", "allowed")).as_deref(), Some("Request not allowed"));
+        let cut = "API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permi\nssion denied and a lot more text to make this row\nshort\"}}\n";
+        assert_eq!(
+            message(cut).as_deref(),
+            Some("Permi ssion denied and a lot more text to make this row short"),
+            "one row before the break says nothing of the width"
+        );
+        let full = "API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\n\"message\":\"Permission denied, and this row is as wide as the widest of the bo\ndy\"}}\n";
+        assert_eq!(
+            message(full).as_deref(),
+            Some("Permission denied, and this row is as wide as the widest of the body")
+        );
+    }
 }

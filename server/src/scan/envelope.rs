@@ -91,6 +91,38 @@ pub fn classify(v: &Value) -> ErrorBody {
             };
         }
     }
+    // Claude Code's own record of a failed request, as the Agent SDKs print
+    // its messages: `api_error_status` (an assistant or result message) or
+    // `error_status` (an `api_retry` system message), a status it shows.
+    let status = obj.get("api_error_status").or_else(|| obj.get("error_status")).and_then(Value::as_u64);
+    if let Some(st) = status.and_then(|n| u16::try_from(n).ok()).filter(|n| (400..600).contains(n)) {
+        if obj.get("error").is_some_and(Value::is_string) || obj.contains_key("api_error_type") {
+            // Its `api_error_type` is left out: without the message a record
+            // only says that the request failed, and the printing of the same
+            // failure that shows the message names it (one error, one rule).
+            return ErrorBody {
+                shape: Some(Shape::Anthropic),
+                error_type: None,
+                message: None,
+                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
+                status: Some(st),
+            };
+        }
+    }
+    // The inner error object on its own (the AI SDK's `data.error`, an
+    // SSE error event's payload cut out): one of the API's types and a
+    // message, and none of OpenAI's members.
+    if let Some(t) = s(obj, "type").filter(|t| is_api_error_type(t)) {
+        if obj.get("message").is_some_and(Value::is_string) && !obj.contains_key("param") && !obj.contains_key("code") {
+            return ErrorBody {
+                shape: Some(Shape::Anthropic),
+                error_type: Some(t),
+                message: s(obj, "message"),
+                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
+                status: None,
+            };
+        }
+    }
     if obj.contains_key("documentation_url") {
         return ErrorBody { shape: Some(Shape::GitHub), message: s(obj, "message"), ..ErrorBody::default() };
     }
@@ -103,6 +135,26 @@ pub fn classify(v: &Value) -> ErrorBody {
         };
     }
     ErrorBody::default()
+}
+
+/// The error types the API documents (`error.type` of its envelope).
+pub const API_ERROR_TYPES: &[&str] = &[
+    "invalid_request_error",
+    "authentication_error",
+    "billing_error",
+    "permission_error",
+    "not_found_error",
+    "conflict_error",
+    "request_too_large",
+    "rate_limit_error",
+    "api_error",
+    "timeout_error",
+    "overloaded_error",
+];
+
+/// Whether `t` is one of [`API_ERROR_TYPES`].
+pub fn is_api_error_type(t: &str) -> bool {
+    API_ERROR_TYPES.contains(&t)
 }
 
 /// The `<title>` of an HTML page, or its first `<h1>`.
@@ -468,6 +520,25 @@ mod tests {
             body(r#"{"message":"Not Found","documentation_url":"https://docs.github.com"}"#).shape,
             Some(Shape::GitHub)
         );
+    }
+
+    #[test]
+    fn the_inner_error_object_is_anthropics_but_openais_is_not() {
+        let b = body(r#"{"type":"overloaded_error","message":"Overloaded"}"#);
+        assert_eq!((b.shape, b.error_type.as_deref()), (Some(Shape::Anthropic), Some("overloaded_error")));
+        let o = body(r#"{"type":"invalid_request_error","message":"x","param":null,"code":null}"#);
+        assert_eq!(o.shape, None);
+    }
+
+    #[test]
+    fn claude_codes_records_of_a_failed_request_show_its_status() {
+        let b = body(
+            "{'type': 'system', 'subtype': 'api_retry', 'attempt': 1, 'error_status': 429, 'error': 'rate_limit'}",
+        );
+        assert_eq!((b.shape, b.status), (Some(Shape::Anthropic), Some(429)));
+        let b = body("{ type: 'assistant', error: 'authentication_failed', request_id: 'req_011C26Y5NwrAJGr6sEJprKwU', api_error_status: 403, api_error_type: 'permission_error' }");
+        assert_eq!((b.status, b.request_id.as_deref()), (Some(403), Some("req_011C26Y5NwrAJGr6sEJprKwU")));
+        assert_eq!(body("{'status': 200, 'error_status': 200, 'error': 'none'}").shape, None);
     }
 
     #[test]

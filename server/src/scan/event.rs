@@ -57,14 +57,6 @@ pub fn status_of_type(error_type: &str) -> Option<u16> {
     })
 }
 
-/// Claude Code appends advice of its own to some messages; it is not part
-/// of the API's message.
-static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\.\s+(?:This is a server-side issue|The API is at capacity|Try again|If it persists|Please try again|Run /)",
-    )
-    .expect("advice pattern")
-});
 /// How an Anthropic error envelope begins, in JSON or a Python repr, with
 /// straight or typographic quotes.
 static ENVELOPE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
@@ -109,6 +101,25 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         text: redact(own).into_owned(),
         context: Vec::new(),
     };
+    // Claude Code's own sentence ends where its advice begins (`… access to
+    // it. Run /model to pick a different model.`): the advice is a hint,
+    // as the ones after ` · ` are.
+    if a.fixed.is_some() {
+        if let Some(m) = ev.message.take() {
+            // What a wrapper appends (`… (exit code: 1)`) is not the text's.
+            let m = EXIT_CODE.find(&m).map_or(m.as_str(), |x| m[..x.start()].trim_end()).to_owned();
+            match super::texts::advice(&m) {
+                Some(at) => {
+                    let hint = m[at + 1..].trim();
+                    if !hint.is_empty() {
+                        ev.hints.push(redact(hint).into_owned());
+                    }
+                    ev.message = Some(m[..=at].to_owned());
+                }
+                None => ev.message = Some(m),
+            }
+        }
+    }
     let mut strong = a.strong;
     let mut foreign = a.foreign;
     let mut shape = None;
@@ -148,8 +159,8 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
             let t = EXIT_CODE.find(t).map_or(t, |m| t[..m.start()].trim_end());
             let msg = if let Some(c) = REPEATED.captures(t) {
                 c["what"].to_owned()
-            } else if let Some(m) = ADVICE.find(t) {
-                t[..m.start()].to_owned()
+            } else if let Some(at) = super::texts::advice(t) {
+                t[..at].to_owned()
             } else {
                 t.to_owned()
             };
@@ -190,6 +201,17 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         ev.request_id = ev.request_id.take().or(d.request_id);
         if ev.error_type.is_none() {
             ev.error_type = d.error_type;
+        }
+    }
+    // A message that embeds the API's body (`Type validation failed: Value:
+    // {"type":"error",…}.`, the AI SDK failing to parse an SSE error
+    // event): the body says what the error is.
+    if shape.is_none() && done.body == Body::None {
+        if let Some(b) = ev.message.as_deref().and_then(embedded_body) {
+            shape = b.shape;
+            ev.error_type = b.error_type;
+            ev.request_id = b.request_id;
+            ev.message = b.message;
         }
     }
     match shape {
@@ -255,6 +277,17 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     if foreign {
         return None;
     }
+    // A message in the catalog's fixed wordings names the platform that
+    // refused (Bedrock's `You don't have access to the model with the
+    // specified model ID.`); Anthropic's own words are evidence on their
+    // own, a platform's are not (Bedrock serves other vendors' models too).
+    if let Some(f) = ev.message.as_deref().and_then(|m| super::texts::find(m).into_iter().next()) {
+        match f.text.platform() {
+            Some(p) => ev.platform = p,
+            None => strong = true,
+        }
+    }
+    ev.error_type = ev.error_type.take().or(a.error_type.map(str::to_owned));
     ev.message = ev.message.map(|m| redact(&m).into_owned()).filter(|m| !m.is_empty());
     Some((ev, strong))
 }
@@ -334,6 +367,15 @@ fn text_signal(done: &Complete) -> Option<Signal> {
         }
     }
     found
+}
+
+/// The Anthropic error body a message embeds, if it holds one.
+fn embedded_body(message: &str) -> Option<envelope::ErrorBody> {
+    message.match_indices('{').take(8).find_map(|(i, _)| {
+        let (v, _) = envelope::parse_loose(&message[i..])?;
+        let b = envelope::classify(&v);
+        matches!(b.shape, Some(Shape::Anthropic | Shape::Edge)).then_some(b)
+    })
 }
 
 /// Where a bare error body starts on a line with no anchor, if anywhere.

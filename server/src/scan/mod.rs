@@ -690,7 +690,7 @@ impl Scanner {
         // A wrapper's signature in the printing's own lines named it (the
         // event builder); else the nearest line before it that has one (a
         // traceback frame, a logger name).
-        if producers::renamable(ev.producer) {
+        if producers::renamable(&ev) {
             self.work += ring;
             if let Some(p) = self.recent.before(ev.start.line).rev().find_map(RecentLine::producer) {
                 ev.producer = p;

@@ -62,12 +62,23 @@ pub fn signed(text: &str) -> Option<Producer> {
     s.automaton.find(text).map(|m| s.owner[m.pattern().as_usize()])
 }
 
-/// Whether a wrapper's signature on a nearby line may rename a printing the
-/// recogniser attributed to `p`: only the shapes wrappers re-print as the
-/// SDKs printed them, never Claude Code's own texts.
-pub fn renamable(p: Producer) -> bool {
-    matches!(p, Producer::PythonSdk | Producer::TsSdk | Producer::Http | Producer::Unknown | Producer::Bedrock)
+/// Whether a wrapper's signature on a nearby line may rename `ev`: only the
+/// shapes wrappers re-print as the SDKs printed them, never Claude Code's
+/// own texts, and never an exception line that names the SDK's own module
+/// (`anthropic.PermissionDeniedError: …` is the SDK's printing, even in a
+/// traceback whose frames are a wrapper's: the wrapper's own exception is
+/// the next printing of the chain).
+pub fn renamable(ev: &super::vocab::Event) -> bool {
+    matches!(
+        ev.producer,
+        Producer::PythonSdk | Producer::TsSdk | Producer::Http | Producer::Unknown | Producer::Bedrock
+    ) && !SDK_EXCEPTION.is_match(&ev.text)
 }
+
+/// The Python SDK's exception line, by its module path.
+static SDK_EXCEPTION: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^anthropic\.(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception): ").expect("SDK exception pattern")
+});
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! Claude Code's short texts and the API's own wordings, found with or
 //! without an envelope, also when a user quotes them in prose.
 
-use super::vocab::Producer;
+use super::vocab::{Platform, Producer};
 use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 use std::sync::LazyLock;
@@ -37,6 +37,10 @@ pub struct Text {
     pub message: MessageSpan,
     /// Who prints it.
     producer: String,
+    /// Who refuses with it, when not the API (`bedrock`: Amazon Bedrock's
+    /// own wording).
+    #[serde(default)]
+    platform: Option<String>,
     /// Where it was seen.
     #[allow(dead_code)]
     versions: String,
@@ -48,6 +52,11 @@ impl Text {
     /// Who prints it.
     pub fn producer(&self) -> Producer {
         Producer::from_name(&self.producer).unwrap_or_default()
+    }
+
+    /// Who refuses with it, when the text says.
+    pub fn platform(&self) -> Option<Platform> {
+        self.platform.as_deref().and_then(Platform::from_name)
     }
 }
 
@@ -73,6 +82,9 @@ fn load(table: &str) -> Result<Texts, String> {
         }
         if Producer::from_name(&t.producer).is_none() {
             return Err(format!("texts.toml: unknown producer `{}`", t.producer));
+        }
+        if t.platform.as_deref().is_some_and(|p| Platform::from_name(p).is_none()) {
+            return Err(format!("texts.toml: `{}` names an unknown platform", t.text));
         }
         if !(100..=599).contains(&t.status) {
             return Err(format!("texts.toml: `{}` has no HTTP status", t.text));
@@ -101,7 +113,8 @@ pub struct Found<'t> {
     pub text: &'t Text,
 }
 
-const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»')];
+/// Quotes and markdown emphasis (`**…**`) around a quoted text.
+const QUOTES: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('`', '`'), ('“', '”'), ('‘', '’'), ('«', '»'), ('*', '*')];
 
 /// The fixed texts in a line, leftmost first.
 pub fn find(line: &str) -> Vec<Found<'static>> {
@@ -135,6 +148,21 @@ pub fn find(line: &str) -> Vec<Found<'static>> {
 pub fn api_wording(message: &str) -> Option<&'static Text> {
     find(message).into_iter().map(|f| f.text).find(|t| t.error_type.is_some())
 }
+
+/// Claude Code follows some messages with advice of its own (`… This is a
+/// server-side issue …`, `… Run /model to pick a different model.`): not
+/// part of the message. Where the advice starts: the offset of the full
+/// stop that ends the message.
+pub fn advice(message: &str) -> Option<usize> {
+    ADVICE.find(message).map(|m| m.start())
+}
+
+static ADVICE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"\.\s+(?:This is a server-side issue|The API is at capacity|Try again|If it persists|Please try again|Run /|Run --)",
+    )
+    .expect("advice pattern")
+});
 
 /// Every text, for the prefilter.
 pub fn literals() -> impl Iterator<Item = &'static str> {

@@ -116,6 +116,13 @@ pub enum Platform {
 }
 
 impl Platform {
+    /// The platform of a name, as rule files and `texts.toml` write it.
+    pub fn from_name(name: &str) -> Option<Platform> {
+        [Platform::Anthropic, Platform::Bedrock, Platform::Vertex, Platform::Gateway]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
+
     /// The name used in every output format and in rule files.
     pub fn as_str(self) -> &'static str {
         match self {

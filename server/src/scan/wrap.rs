@@ -86,7 +86,10 @@ impl Assembler {
                     return;
                 }
                 if self.hard_full(p.last_width) {
-                    p.line.push_row(row, 0, "");
+                    // A blank the terminal kept at the edge is trimmed from
+                    // the text: it still separates the words.
+                    let blank = p.line.rows.last().is_some_and(|r| r.raw.last() == Some(&b' '));
+                    p.line.push_row(row, 0, if blank { " " } else { "" });
                     p.last_width = width;
                     p.max_width = p.max_width.max(width);
                     p.rows += 1;
@@ -217,6 +220,12 @@ mod tests {
         let wrapped = "Failed to authenticate. API Error: 403 P\nermission denied\nnext";
         assert_eq!(lines(wrapped, Some(40)), ["Failed to authenticate. API Error: 403 Permission denied", "next"]);
         assert_eq!(lines(wrapped, Some(80)).len(), 3);
+    }
+
+    #[test]
+    fn a_blank_kept_at_the_edge_still_separates_words() {
+        let wrapped = "message: invalid \nx-api-key\nnext";
+        assert_eq!(lines(wrapped, Some(16))[0], "message: invalid x-api-key");
     }
 
     #[test]
