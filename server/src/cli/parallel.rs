@@ -46,28 +46,18 @@ pub struct Piece {
     pub end: usize,
 }
 
-/// What scanning a piece gave.
-pub struct Scanned {
-    /// Its findings, numbered from the warm-up's first line.
-    pub findings: Vec<Finding>,
-    /// Lines read, warm-up included.
-    pub lines: u32,
-}
-
-impl Scanned {
-    /// Renumber the findings: `by` is the line number of the warm-up's first
-    /// line in the file.
-    pub fn shift(&mut self, by: u32) {
-        if by == 0 {
-            return;
-        }
-        for f in &mut self.findings {
-            let e = &mut f.event;
-            e.start.line += by;
-            e.end.line += by;
-            for c in &mut e.context {
-                c.line += by;
-            }
+/// Renumber a piece's findings: `by` is the line number of the warm-up's
+/// first line in the file.
+pub fn shift(findings: &mut [Finding], by: u32) {
+    if by == 0 {
+        return;
+    }
+    for f in findings {
+        let e = &mut f.event;
+        e.start.line += by;
+        e.end.line += by;
+        for c in &mut e.context {
+            c.line += by;
         }
     }
 }
@@ -78,8 +68,8 @@ pub fn pieces(bytes: &[u8], columns: Option<usize>, threads: usize) -> Vec<Piece
     if columns.is_some() || threads <= 1 || bytes.len() < PARALLEL_MIN {
         return vec![whole(bytes)];
     }
-    // A few pieces per thread: each round's findings are held until the
-    // round is done, and a dense file's findings should not all be.
+    // A few pieces per thread, so that a slow piece holds up less of a
+    // round.
     let size = (bytes.len() / (threads * 4)).max(PIECE_MIN);
     pieces_of(bytes, size)
 }
@@ -145,19 +135,32 @@ fn lines_back(bytes: &[u8], at: usize, n: usize) -> (usize, usize) {
     (start, n)
 }
 
-/// Scan one piece, fed at the single pass's read boundaries.
-pub fn scan(catalog: &Arc<Catalog>, columns: Option<usize>, bytes: &[u8], piece: &Piece) -> Scanned {
+/// Scan one piece, fed at the single pass's read boundaries. Each read's
+/// findings (numbered from the warm-up's first line) go to `sink` as they
+/// come, so memory holds one read's findings however dense the piece: a
+/// file of nothing but errors cannot be cut, and once held its findings
+/// all at once. The lines read, warm-up included, or the sink's first
+/// error.
+pub fn scan<E>(
+    catalog: &Arc<Catalog>,
+    columns: Option<usize>,
+    bytes: &[u8],
+    piece: &Piece,
+    mut sink: impl FnMut(Vec<Finding>) -> Result<(), E>,
+) -> Result<u32, E> {
     let mut engine = Engine::new(catalog.clone(), columns);
-    let mut findings = Vec::new();
     let mut at = piece.warm;
     while at < piece.end {
         let next = ((at / CHUNK + 1) * CHUNK).min(piece.end);
-        findings.extend(engine.feed(&bytes[at..next]));
+        let found = engine.feed(&bytes[at..next]);
+        if !found.is_empty() {
+            sink(found)?;
+        }
         at = next;
     }
     let lines = engine.scanner().line();
-    findings.extend(engine.finish());
-    Scanned { findings, lines }
+    sink(engine.finish())?;
+    Ok(lines)
 }
 
 #[cfg(test)]
@@ -178,10 +181,15 @@ mod tests {
         let mut out = Vec::new();
         let mut before = 0u32;
         for p in pieces {
-            let mut s = scan(catalog, None, bytes, p);
-            s.shift(before.saturating_sub(p.warm_lines));
-            before += s.lines - p.warm_lines;
-            out.extend(s.findings.iter().map(key));
+            let mut found = Vec::new();
+            let lines = scan(catalog, None, bytes, p, |batch| {
+                found.extend(batch);
+                Ok::<(), ()>(())
+            })
+            .unwrap_or_default();
+            shift(&mut found, before.saturating_sub(p.warm_lines));
+            before += lines - p.warm_lines;
+            out.extend(found.iter().map(key));
         }
         out
     }
@@ -238,6 +246,26 @@ mod tests {
                 assert_eq!(a, b, "{size}");
             }
         }
+    }
+
+    #[test]
+    fn a_dense_piece_hands_its_findings_over_read_by_read() {
+        // A file of nothing but errors has no exact cut: it is one piece,
+        // and its findings must not be gathered before they are written.
+        let line = r#"API Error: 403 {"type":"error","error":{"type":"permission_error","message":"Permission denied"}} · Please run /login"#;
+        let doc = format!("{line}\n").repeat(20_000);
+        let catalog = Arc::new(Catalog::builtin());
+        let (mut batches, mut total, mut largest) = (0usize, 0usize, 0usize);
+        let lines = scan(&catalog, None, doc.as_bytes(), &whole(doc.as_bytes()), |b| {
+            batches += 1;
+            total += b.len();
+            largest = largest.max(b.len());
+            Ok::<(), ()>(())
+        });
+        assert_eq!(lines, Ok(20_000));
+        assert_eq!(total, 20_000);
+        assert!(batches >= doc.len() / CHUNK, "{batches} batches for {} reads", doc.len() / CHUNK);
+        assert!(largest <= CHUNK / line.len() + 64, "a batch of {largest}");
     }
 
     #[test]

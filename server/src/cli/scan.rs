@@ -355,37 +355,63 @@ impl Run {
         let columns = self.columns.or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(CHUNK)]));
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let pieces = parallel::pieces(bytes, columns, threads);
-        // Pieces are scanned a round at a time and their findings emitted in
-        // order, so memory holds at most one round's findings.
+        // Pieces are scanned a round at a time, a thread each, and their
+        // findings emitted in order as they come: a later piece's thread
+        // waits once it is `BATCHES` reads ahead, so memory holds a few
+        // reads' findings per thread, never a piece's.
+        const BATCHES: usize = 4;
+        let catalog = self.catalog.clone();
         let mut lines_before = 0u32;
         for round in pieces.chunks(threads.max(1)) {
-            let results: Vec<parallel::Scanned> = if round.len() == 1 {
-                vec![parallel::scan(&self.catalog, columns, bytes, &round[0])]
-            } else {
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = round
-                        .iter()
-                        .map(|piece| {
-                            let catalog = &self.catalog;
-                            s.spawn(move || parallel::scan(catalog, columns, bytes, piece))
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-                })
-            };
-            for (piece, mut scanned) in round.iter().zip(results) {
-                scanned.shift(lines_before.saturating_sub(piece.warm_lines));
-                lines_before = lines_before.saturating_add(scanned.lines.saturating_sub(piece.warm_lines));
-                self.stats.bytes += (piece.end - piece.start) as u64;
-                if let Some(p) = &self.progress {
-                    if p.length().is_some() {
-                        p.inc((piece.end - piece.start) as u64);
-                    }
-                }
-                self.emit(&name, relative.as_deref(), scanned.findings)?;
+            if let [piece] = round {
+                let by = lines_before.saturating_sub(piece.warm_lines);
+                let lines = parallel::scan(&catalog, columns, bytes, piece, |mut batch| {
+                    parallel::shift(&mut batch, by);
+                    self.emit(&name, relative.as_deref(), batch)
+                })?;
+                self.piece_done(piece, lines, &mut lines_before);
+                continue;
             }
+            std::thread::scope(|s| -> Result<()> {
+                let scans: Vec<_> = round
+                    .iter()
+                    .map(|piece| {
+                        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Finding>>(BATCHES);
+                        let catalog = &catalog;
+                        let handle = s.spawn(move || parallel::scan(catalog, columns, bytes, piece, |b| tx.send(b)));
+                        (piece, rx, handle)
+                    })
+                    .collect();
+                for (piece, rx, handle) in scans {
+                    let by = lines_before.saturating_sub(piece.warm_lines);
+                    for mut batch in rx.iter() {
+                        parallel::shift(&mut batch, by);
+                        self.emit(&name, relative.as_deref(), batch)?;
+                    }
+                    // The channel closes when the scan ends; it could fail to
+                    // send only once this receiver was gone.
+                    let lines = match handle.join() {
+                        Ok(lines) => lines.unwrap_or(0),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    };
+                    self.piece_done(piece, lines, &mut lines_before);
+                }
+                Ok(())
+            })?;
         }
         self.file_done(&name, true)
+    }
+
+    /// A piece scanned: count its bytes and lines (`lines` includes its
+    /// warm-up).
+    fn piece_done(&mut self, piece: &parallel::Piece, lines: u32, lines_before: &mut u32) {
+        *lines_before = lines_before.saturating_add(lines.saturating_sub(piece.warm_lines));
+        self.stats.bytes += (piece.end - piece.start) as u64;
+        if let Some(p) = &self.progress {
+            if p.length().is_some() {
+                p.inc((piece.end - piece.start) as u64);
+            }
+        }
     }
 
     fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
