@@ -122,13 +122,10 @@ const PROGRAMS: &[(&str, &str, &str, &str, &str)] = &[
         "Check the key instructor sends",
         "`instructor.from_anthropic(Anthropic(api_key=…))`",
     ),
-    (
-        "third-party/llm-py-logged-permission_denied.txt",
-        "llm",
-        "403-permission-denied",
-        "Check which credential the llm CLI sends",
-        "`llm keys set anthropic`",
-    ),
+    // No row for the llm CLI: nothing it prints is its own (its errors are
+    // the Anthropic SDK's exception, named python-sdk as the expectations
+    // say), so no real finding carries its producer; its advice is checked
+    // with every family's by the unit tests in `rules/advice.rs`.
     (
         "third-party/openai-py-uncaught-auth_401.txt",
         "openai-sdk",

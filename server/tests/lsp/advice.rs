@@ -31,11 +31,20 @@ fn started(name: &str) -> (Client, std::path::PathBuf) {
 }
 
 /// The hover (as one line of prose) and the action titles of the first
-/// diagnostic of `rule` in a document holding `text`.
-fn hover_and_actions(c: &mut Client, uri: &str, text: &str, rule: &str) -> (String, Vec<String>) {
+/// diagnostic of `rule` in a document holding `text` whose printing is
+/// `producer`'s (a wrapper's traceback also holds the SDK's own exception,
+/// a finding of its own producer), or of any producer.
+fn hover_and_actions(
+    c: &mut Client,
+    uri: &str,
+    text: &str,
+    rule: &str,
+    producer: Option<&str>,
+) -> (String, Vec<String>) {
     open(c, uri, "log", text);
-    let d = c.diagnostics(uri, |d| d.iter().any(|d| d["code"] == rule));
-    let d = d.into_iter().find(|d| d["code"] == rule).unwrap_or(Value::Null);
+    let wanted = |d: &Value| d["code"] == rule && producer.is_none_or(|p| d["data"]["producer"] == p);
+    let d = c.diagnostics(uri, |d| d.iter().any(wanted));
+    let d = d.into_iter().find(wanted).unwrap_or(Value::Null);
     let h = c.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": d["range"]["start"] }));
     let md = h["contents"]["value"].as_str().unwrap_or("").to_owned();
     assert!(md.lines().all(|l| l.chars().count() <= 100), "{md}");
@@ -51,27 +60,31 @@ fn hover_and_actions(c: &mut Client, uri: &str, text: &str, rule: &str) -> (Stri
 #[test]
 fn an_sdks_finding_is_explained_and_fixed_with_the_key_it_sends() {
     let (mut c, _ws) = started("advice-programs");
-    for (i, (rel, rule, fix, cause)) in [
+    for (i, (rel, producer, rule, fix, cause)) in [
         (
             "real/py-sdk-uncaught-permission_denied.txt",
+            "python-sdk",
             "403-permission-denied",
             "Fix: 1. Check which credential the Anthropic SDK sends: the key given to its client (`Anthropic(api_key=…)`",
             "Likely causes: 1. **The credential the Anthropic SDK sends may not make this request.** (our inference)",
         ),
         (
             "third-party/litellm-uncaught-auth_401.txt",
+            "litellm",
             "401-authentication",
             "Fix: 1. Check the key LiteLLM sends: the `api_key` of the call",
             "Likely causes: 1. **The key LiteLLM sends is not a valid key as sent**",
         ),
         (
             "third-party/ai-sdk-console-error-permission_denied.txt",
+            "ai-sdk",
             "403-permission-denied",
             "Fix: 1. Check which credential the Vercel AI SDK sends: the `apiKey` of its provider (`createAnthropic({ apiKey })`",
             "Likely causes: 1. **The credential the Vercel AI SDK sends may not make this request.**",
         ),
         (
             "third-party/pydantic-ai-uncaught-request_not_allowed.txt",
+            "pydantic-ai",
             "403-request-not-allowed",
             "Fix: 1. Check where pydantic-ai connects",
             "Likely causes: 1. **Anthropic's edge refused pydantic-ai's request before the API read it**",
@@ -81,7 +94,7 @@ fn an_sdks_finding_is_explained_and_fixed_with_the_key_it_sends() {
     .enumerate()
     {
         let uri = format!("untitled:program-{i}");
-        let (md, titles) = hover_and_actions(&mut c, &uri, &fixture(rel), rule);
+        let (md, titles) = hover_and_actions(&mut c, &uri, &fixture(rel), rule, Some(producer));
         assert!(md.contains(fix), "{rel}: {md}");
         assert!(md.contains(cause), "{rel}: {md}");
         assert!(!md.contains("claude auth status") && !md.contains("`/login`"), "{rel}: {md}");
@@ -99,7 +112,7 @@ fn an_sdks_finding_is_explained_and_fixed_with_the_key_it_sends() {
 fn claude_codes_finding_keeps_claude_codes_advice_and_actions() {
     let (mut c, _ws) = started("advice-claude-code");
     let text = fixture("real/cc-1.0-print-permission_denied.txt");
-    let (md, titles) = hover_and_actions(&mut c, "untitled:cc", &text, "403-permission-denied");
+    let (md, titles) = hover_and_actions(&mut c, "untitled:cc", &text, "403-permission-denied", None);
     assert!(md.contains("Fix: 1. Run `claude auth status` (or `/status` inside Claude Code)"), "{md}");
     assert!(md.contains("Likely causes: 1. **A different credential is active than the one you expect.**"), "{md}");
     let at = |t: &str| titles.iter().position(|x| x == t).unwrap_or_else(|| panic!("{t} in {titles:?}"));
