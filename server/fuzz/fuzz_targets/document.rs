@@ -17,6 +17,9 @@
 #[allow(dead_code)]
 #[path = "../../src/lsp/document.rs"]
 mod document;
+// `document.rs` reaches its sparse line index as `super::lines`.
+#[path = "../../src/lsp/lines.rs"]
+mod lines;
 
 use document::{Document, Encoding, Kind};
 use errsig::rules::Catalog;
