@@ -230,6 +230,17 @@ mod tests {
                 );
             }
         }
+        // A long quiet stretch and a fixture without TUI marks at the end:
+        // every size has a cut to make there, however many of the fixtures
+        // hold marks.
+        let plain =
+            texts.iter().find(|t| !["⎿", "●", "⏺"].iter().any(|m| t.windows(m.len()).any(|w| w == m.as_bytes())));
+        let (mut n, tail) = (0, doc.len() + 25 * CHUNK);
+        while doc.len() < tail {
+            doc.extend_from_slice(format!("2026-11-28T10:01:{:02}Z INFO worker: job {n} done\n", n % 60).as_bytes());
+            n += 1;
+        }
+        doc.extend_from_slice(plain.expect("a fixture without TUI marks"));
         let catalog = Arc::new(Catalog::builtin());
         let one = scan_pieces(&catalog, &doc, &[whole(&doc)]);
         assert!(one.len() > 100, "findings: {}", one.len());

@@ -304,6 +304,9 @@ re!(
     STATUS_BODY,
     r"(?P<pre>\b[A-Z]\w*Error|\b[Ee]rror\b[^:\x22'{}]{0,80}|\bAPI error\b[^:]{0,60}): (?P<s>[1-5]\d\d) (?:[1-5]\d\d )?(?P<body>[\{\[<]|status code \(no body\))"
 );
+// A status alone before the body, at the start of a line (what an app shows
+// of the response: `529 {"type":"error",…}`, `403 <!doctype html>…`).
+re!(LEAD_STATUS, r#"^[\s>`*"'-]*(?P<s>[45]\d\d):? (?P<body>\{|<(?i:!doctype|html))"#);
 re!(HTTP, r"^(?:< )?HTTP/(?:1\.[01]|2|3)(?:\.0)? (?P<s>[45]\d\d)\b");
 re!(
     AWS,
@@ -345,7 +348,9 @@ re!(CONNECT, r"\b(?:Failed to connect to \S+|OAuth error): Request failed with s
 // (`{"type":"overloaded_error","message":"Overloaded"}`): its type is one of
 // the API's error types (checked in `find`), and it is not the `error`
 // member of an envelope (that body is read from its own opening brace).
-re!(INNER, r#"\{\s*["'“‘]?type["'”’]?\s*:\s*["'“‘](?P<t>[a-z_]+_error)["'”’]"#);
+// The edge's bare body is one too (`{"type":"forbidden","message":"Request
+// not allowed"}`, without the outer `error` key).
+re!(INNER, r#"\{\s*["'“‘]?type["'”’]?\s*:\s*["'“‘](?P<t>[a-z_]+)["'”’]"#);
 
 /// Whether a line starts a new printing by a known client (used to end a
 /// body that never closed). Anchors that only occur inside bodies, such as
@@ -445,6 +450,11 @@ pub fn find(text: &str) -> Vec<Anchor> {
         let start = if debug_log { log_message_start(text, m.start()) } else { m.start() };
         found.push(Anchor::new(start, body, s, producer));
     }
+    if let Some(c) = LEAD_STATUS.captures(text) {
+        let body = c.name("body").map_or(0, |b| b.start());
+        let s = c.name("s").and_then(|s| s.as_str().parse().ok());
+        found.push(Anchor::new(c.name("s").map_or(0, |m| m.start()), body, s, Producer::Unknown));
+    }
     if let Some(c) = HTTP.captures(text.trim_start()) {
         let off = text.len() - text.trim_start().len();
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
@@ -536,11 +546,15 @@ pub fn find(text: &str) -> Vec<Anchor> {
     // that body's (and would be dropped below): search only before it.
     let before = found.iter().filter(|a| a.kind == BodyKind::Rest).map(|a| a.start).min().unwrap_or(text.len());
     let head = &text[..before];
-    let inner = if head.contains("_error") { Some(INNER.captures_iter(head)) } else { None };
+    let inner = if ["_error", "forbidden", "request_too_large"].iter().any(|t| head.contains(t)) {
+        Some(INNER.captures_iter(head))
+    } else {
+        None
+    };
     for c in inner.into_iter().flatten() {
         let m = c.get(0).expect("group 0");
         let member = text[..m.start()].trim_end().trim_end_matches([':', ' ']).trim_end_matches(['"', '\'', '”', '’']);
-        if member.ends_with("error") || !super::envelope::is_api_error_type(&c["t"]) {
+        if member.ends_with("error") || !(super::envelope::is_api_error_type(&c["t"]) || &c["t"] == "forbidden") {
             continue;
         }
         found.push(Anchor::new(m.start(), m.start(), None, Producer::Unknown));

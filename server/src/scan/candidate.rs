@@ -43,6 +43,10 @@ static PROP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*'?(?:statusCode|status|api_error_status|url|responseBody|request-id|requestID|type)'?: ")
         .expect("property pattern")
 });
+/// An indented member of a pretty-printed object (`  key: value`, `  'key':
+/// …`, `  "key": …`).
+static MEMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s+(?:[A-Za-z_$][\w$]*|'[^']*'|"[^"]*")\s*: "#).expect("member pattern"));
 static CURL_META: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\* |[{}] \[\d+ bytes data\]|> )").expect("curl meta pattern"));
 
@@ -286,7 +290,17 @@ impl Candidate {
         // A new printing ends whatever was being read, except inside an open
         // string, where the text is the string's.
         let in_string = matches!(&self.state, State::Bracket { b, .. } if b.in_string());
-        if !in_string && anchors::starts_printing(&line.text) {
+        let bracket = matches!(&self.state, State::Bracket { .. });
+        // A markdown fence closes the block the body was pasted in: what the
+        // body did not close by then was cut.
+        if bracket && !in_string && trimmed.starts_with("```") {
+            return finish_open(self).not_consumed();
+        }
+        // A member of the object being read (`  result: 'Failed to
+        // authenticate. API Error: 403 …',` in a Node dump) holds a printing
+        // as its value: the object's, not a new one.
+        let member = bracket && MEMBER.is_match(&line.text);
+        if !in_string && !member && anchors::starts_printing(&line.text) {
             return finish_open(self).not_consumed();
         }
         // Each arm sets the next state (or completes).

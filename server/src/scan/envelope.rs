@@ -91,6 +91,19 @@ pub fn classify(v: &Value) -> ErrorBody {
             };
         }
     }
+    // The edge's body without its outer `error` key, as some clients print
+    // what they read of it: exactly its two members.
+    if s(obj, "type").as_deref() == Some("forbidden")
+        && obj.get("message").is_some_and(Value::is_string)
+        && obj.keys().all(|k| k == "type" || k == "message")
+    {
+        return ErrorBody {
+            shape: Some(Shape::Edge),
+            error_type: s(obj, "type"),
+            message: s(obj, "message"),
+            ..ErrorBody::default()
+        };
+    }
     // Claude Code's own record of a failed request, as the Agent SDKs print
     // its messages: `api_error_status` (an assistant or result message) or
     // `error_status` (an `api_retry` system message), a status it shows.
@@ -239,15 +252,26 @@ impl Bracket {
 /// Parse a JSON, Python-repr or JS-inspect value at the start of `s`
 /// (leading whitespace allowed). Returns the value and the bytes consumed.
 pub fn parse_loose(s: &str) -> Option<(Value, usize)> {
-    let mut p = Parser { s: s.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser { s: s.as_bytes(), i: 0, depth: 0, cut: false };
     let v = p.value()?;
     Some((v, p.i))
+}
+
+/// [`parse_loose`] of a body that was cut off (a log that truncates, a
+/// person who copied part of it, a fence that ends the block before the
+/// last brace): the members read before the cut, objects and arrays closed
+/// where the text stops making sense.
+pub fn parse_cut(s: &str) -> Option<Value> {
+    let mut p = Parser { s: s.as_bytes(), i: 0, depth: 0, cut: true };
+    p.value()
 }
 
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: u32,
+    /// Whether the text may stop before the value closes ([`parse_cut`]).
+    cut: bool,
 }
 
 impl Parser<'_> {
@@ -294,30 +318,34 @@ impl Parser<'_> {
     fn object(&mut self) -> Option<Value> {
         self.i += 1;
         let mut map = Map::new();
+        // Where the text stops making sense: cut there, or fail.
+        let cut = |p: &Self, map: Map<String, Value>| p.cut.then_some(Value::Object(map));
         loop {
             self.ws();
-            match self.peek()? {
-                b'}' => {
+            match self.peek() {
+                None => return cut(self, map),
+                Some(b'}') => {
                     self.i += 1;
                     return Some(Value::Object(map));
                 }
-                b',' => {
+                Some(b',') => {
                     self.i += 1;
                     continue;
                 }
                 _ => {}
             }
-            let key = match self.peek()? {
-                b'"' | b'\'' => self.string()?,
-                0xE2 if self.typographic_open() => self.typographic()?,
-                _ => self.ident()?,
+            let key = match self.peek() {
+                Some(b'"' | b'\'') => self.string(),
+                Some(0xE2) if self.typographic_open() => self.typographic(),
+                _ => self.ident(),
             };
+            let Some(key) = key else { return cut(self, map) };
             self.ws();
-            if self.peek()? != b':' {
-                return None;
+            if self.peek() != Some(b':') {
+                return cut(self, map);
             }
             self.i += 1;
-            let v = self.value()?;
+            let Some(v) = self.value() else { return cut(self, map) };
             map.insert(key, v);
         }
     }

@@ -125,7 +125,7 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     let mut shape = None;
     match &done.body {
         Body::Structured(s) => {
-            if let Some((v, _)) = envelope::parse_loose(s) {
+            if let Some(v) = envelope::parse_loose(s).map(|(v, _)| v).or_else(|| envelope::parse_cut(s)) {
                 let b = envelope::classify(&v);
                 shape = b.shape;
                 ev.error_type = b.error_type;
@@ -267,9 +267,7 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
     // A client another vendor's module names (the OpenAI SDKs) relays
     // Anthropic's error when it shows Anthropic's wording or Anthropic's own
     // status 529 (Anthropic's OpenAI-compatible endpoint).
-    if foreign
-        && (ev.message.as_deref().is_some_and(|m| super::texts::api_wording(m).is_some()) || ev.status == Some(529))
-    {
+    if foreign && relays_anthropic(&ev) {
         foreign = false;
         strong = true;
         ev.producer = Producer::OpenaiSdk;
@@ -288,8 +286,58 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         }
     }
     ev.error_type = ev.error_type.take().or(a.error_type.map(str::to_owned));
-    ev.message = ev.message.map(|m| redact(&m).into_owned()).filter(|m| !m.is_empty());
+    // A row break that a copy from the terminal turned into the next row's
+    // indent (`has been     disabled.`, `overload     ed_error`): types and
+    // ids hold no spaces, and the API's messages no runs of them.
+    ev.message = ev.message.map(|m| redact(&rejoin_rows(&m)).into_owned()).filter(|m| !m.is_empty());
+    for field in [&mut ev.error_type, &mut ev.request_id] {
+        if field.as_deref().is_some_and(|v| v.contains(' ')) {
+            *field = field.take().map(|v| v.split(' ').collect());
+        }
+    }
     Some((ev, strong))
+}
+
+/// Whether an error printed by another vendor's client (the OpenAI SDKs on
+/// Anthropic's OpenAI-compatible endpoint) shows it is Anthropic's: the
+/// API's wording (`model: claude-…` is how it names a model it does not
+/// know), its own status 529 or its request id. An error type alone is not
+/// enough: an OpenAI-compatible server may use the same names.
+fn relays_anthropic(ev: &Event) -> bool {
+    let message = ev.message.as_deref().unwrap_or("");
+    super::texts::api_wording(message).is_some()
+        || MODEL_NOT_FOUND.is_match(message)
+        || ev.status == Some(529)
+        || ev.request_id.as_deref().is_some_and(|r| attribution::signal(r) == Some(Signal::Anthropic))
+}
+
+/// The API's message for a model it does not serve.
+static MODEL_NOT_FOUND: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^model: claude-[\w.@:-]+\s*$").expect("model pattern"));
+
+/// A message with each run of three or more spaces inside it (a row break
+/// turned into the next row's indent) made one space.
+fn rejoin_rows(m: &str) -> String {
+    if !m.contains("   ") {
+        return m.to_owned();
+    }
+    let mut out = String::with_capacity(m.len());
+    let mut run = 0;
+    for c in m.chars() {
+        if c == ' ' {
+            run += 1;
+            continue;
+        }
+        match run {
+            0 => {}
+            1 | 2 => out.extend(std::iter::repeat_n(' ', run)),
+            _ => out.push(' '),
+        }
+        run = 0;
+        out.push(c);
+    }
+    out.extend(std::iter::repeat_n(' ', run.min(2)));
+    out
 }
 
 /// What a Node property dump says.
@@ -319,7 +367,9 @@ fn dump_fields(props: &[String]) -> DumpFields {
                 d.status = value.parse().ok().filter(|s| (100..600).contains(s)).or(d.status);
             }
             "url" => d.url = Some(js_string(value)),
-            "type" if value.ends_with("_error'") => d.error_type = Some(js_string(value)),
+            "type" | "api_error_type" if value.ends_with("_error'") || value == "'forbidden'" => {
+                d.error_type = Some(js_string(value));
+            }
             "responseBody" => d.body = Some(js_string(value)),
             "request-id" | "requestID" => {
                 d.request_id = Some(js_string(value)).filter(|r| r.starts_with("req_")).or(d.request_id.take());
@@ -415,6 +465,8 @@ pub struct StringDoc {
     pub span: (usize, usize),
     /// Its lines (the unescaped text split at `\n`).
     pub lines: Vec<Logical>,
+    /// Whether all it holds is fixed texts (no anchor of a printing).
+    pub only_texts: bool,
 }
 
 /// The string literals of a JSON-ish line that hold a printing: a Claude
@@ -451,8 +503,10 @@ pub fn string_documents(line: &Logical) -> Vec<StringDoc> {
         if super::anchors::may_match(content) {
             let (s, map) = unescape(content, start, &line.map);
             let lines = split_doc(&s, &map, line);
-            if lines.iter().any(|l| !super::anchors::find(&l.text).is_empty()) {
-                docs.push(StringDoc { span: (start, j), lines });
+            let found: Vec<_> = lines.iter().flat_map(|l| super::anchors::find(&l.text)).collect();
+            if !found.is_empty() {
+                let only_texts = found.iter().all(|a| a.fixed.is_some());
+                docs.push(StringDoc { span: (start, j), lines, only_texts });
             }
         }
         i = j + 1;

@@ -616,7 +616,14 @@ impl Scanner {
     }
 
     fn recognise(&mut self, line: &Logical, out: &mut Vec<Event>) {
-        let inner = event::string_documents(line);
+        let mut inner = event::string_documents(line);
+        // A fixed text that is the message of an error body on this line is
+        // that body's: the body is read whole (its type, its request id).
+        if inner.iter().any(|d| d.only_texts) {
+            if let Some(b) = event::bare_body_start(&line.text) {
+                inner.retain(|d| !(d.only_texts && d.span.0 > b));
+            }
+        }
         let mut covered: Vec<(usize, usize)> = Vec::new();
         let record = if inner.is_empty() { None } else { event::record_fields(&line.text) };
         for doc in &inner {
