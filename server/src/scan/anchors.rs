@@ -109,6 +109,7 @@ static WORDS: LazyLock<Vec<&'static str>> =
 
 const KEYWORDS: &[&str] = &[
     "API Error",
+    " · Retrying in ",
     "' for url '",
     "HTTP Request: ",
     "Request failed with status code",
@@ -120,6 +121,10 @@ const KEYWORDS: &[&str] = &[
     "AccessDenied",
     "PermissionDenied",
     "<title>",
+    // A page after a wrapper's own words (`… failed on attempt 1: <html>`).
+    ": <html",
+    ": <!doctype",
+    ": <!DOCTYPE",
     "403 Forbidden",
     "\"error\"",
     "'error'",
@@ -291,6 +296,9 @@ re!(
     CLAUDE,
     r"API Error(?: \([^)]*\))?: (?:(?P<s1>[1-5]\d\d)\b ?|Request rejected \((?P<s2>[1-5]\d\d)\)(?: · )?|Repeated (?P<s3>[1-5]\d\d) )"
 );
+// Claude Code's spinner row while it retries (2.1.2xx): `✻ 529 Overloaded ·
+// Retrying in 24s · attempt 10/10`.
+re!(RETRY_ROW, r"(?:^|[✻✽✢✶*·]\s+|\s)(?P<s>[45]\d\d) (?P<msg>[A-Z][^·]{0,80}?) · Retrying in \d");
 // Claude Code's retry row: `API Error (529 {…}) · Retrying in 4 seconds…
 // (attempt 4/10)`: the status and body inside the parentheses.
 re!(CLAUDE_RETRY, r"API Error \((?P<s>[1-5]\d\d) ");
@@ -317,7 +325,7 @@ re!(
 // operation: …`.
 re!(AWS_CALL, r"\bAn error occurred \(AccessDeniedException\) when calling the \w+ operation: ");
 re!(GOOGLE, r"\b(?:google\.api_core\.exceptions\.)?PermissionDenied: (?P<s>403) ");
-re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d) [^<]*</title>");
+re!(HTML_TITLE, r"(?i)<title>(?P<s>[45]\d\d)(?: [^<]*)?</title>");
 re!(FORBIDDEN, r"\b403 Forbidden\b");
 // An exception whose message is an HTML page (a gateway answered):
 // `anthropic.PermissionDeniedError: <html>`, `Error: <!DOCTYPE html>…`,
@@ -327,6 +335,9 @@ re!(
     HTML_EXC,
     r"(?P<mod>\b(?:[a-z_]\w*\.)+)?\b(?:[A-Z]\w*)?(?:Error|Exception)(?:: | - )(?:[^<]{0,200}?(?:: | - ))?(?i:(?P<body><(?:!doctype\s+)?html\b))"
 );
+// A wrapper's own words before the page (instructor's `API call failed on
+// attempt 1: <html>`, `… Last error: <html>`).
+re!(HTML_AFTER, r"(?i)\b(?:error|failed)\b[^<]{0,120}?: (?P<body><(?:!doctype\s+)?html\b)");
 // The SDKs' exception with a plain-text message (`AuthenticationError: 401
 // invalid x-api-key`, openai-node on the OpenAI-compatible endpoint): its
 // type and request id are in the property dump after it, if anywhere.
@@ -395,6 +406,15 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
+    let retrying = if text.contains(" · Retrying in ") { Some(RETRY_ROW.captures_iter(text)) } else { None };
+    for c in retrying.into_iter().flatten() {
+        let (Some(st), Some(msg)) = (c.name("s"), c.name("msg")) else { continue };
+        let mut a = Anchor::new(st.start(), msg.end(), st.as_str().parse().ok(), Producer::ClaudeCode);
+        a.strong = true;
+        a.kind = BodyKind::None;
+        a.message = Some(msg.as_str().trim().to_owned());
+        found.push(a);
+    }
     let claude_bodies: Vec<usize> = found.iter().map(|a| a.body).collect();
     for f in super::texts::find(text) {
         // The body of `API Error: Request rejected (429) · <text>`: that
@@ -409,7 +429,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         a.fixed = Some(f.text);
         a.platform = f.text.platform();
-        a.message = Some(text[f.start..f.message_end].trim_end().to_owned());
+        // Claude Code's prefix is not the message (`API Error: Rate limit
+        // reached`).
+        let shown = text[f.start..f.message_end].trim_end();
+        a.message = Some(shown.strip_prefix("API Error: ").unwrap_or(shown).to_owned());
         // Claude Code's sentences run on over indented rows when its TUI
         // wrapped them; a quote that closed on this line ends it here.
         a.wraps = f.text.message == super::texts::MessageSpan::Rest
@@ -507,7 +530,9 @@ pub fn find(text: &str) -> Vec<Anchor> {
     for c in HTML_TITLE.captures_iter(text) {
         let m = c.get(0).expect("group 0");
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
-        let mut a = Anchor::new(m.start(), m.start(), s, Producer::Unknown);
+        // The page starts at its doctype when the line holds it.
+        let at = text[..m.start()].to_ascii_lowercase().rfind("<!doctype html").unwrap_or(m.start());
+        let mut a = Anchor::new(at, at, s, Producer::Unknown);
         a.platform = Some(super::Platform::Gateway);
         found.push(a);
     }
@@ -532,6 +557,16 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = module.contains("anthropic");
         a.foreign = module.contains("openai");
         found.push(a);
+    }
+    if text.contains(": <") {
+        for c in HTML_AFTER.captures_iter(text) {
+            let m = c.get(0).expect("group 0");
+            let body = c.name("body").map_or(m.end(), |b| b.start());
+            // The sentence the page follows starts the printing.
+            let start = text[..m.start()].rfind(|c: char| c == '.' || c == '\t').map_or(0, |i| i + 1);
+            let start = start + (text[start..].len() - text[start..].trim_start().len());
+            found.push(Anchor::new(start, body, None, Producer::Unknown));
+        }
     }
     for m in NODE_DUMP.find_iter(text) {
         let mut a = Anchor::new(m.start(), m.end(), None, Producer::Unknown);

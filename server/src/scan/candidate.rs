@@ -43,6 +43,10 @@ static PROP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*'?(?:statusCode|status|api_error_status|url|responseBody|request-id|requestID|type)'?: ")
         .expect("property pattern")
 });
+/// The start of a line where Node prints an error: `Error: `, `TypeError: `,
+/// `Uncaught Error: `.
+static ERROR_HEAD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:Uncaught )?(?:[A-Z]\w*)?Error: ").expect("error head pattern"));
 /// An indented member of a pretty-printed object (`  key: value`, `  'key':
 /// …`, `  "key": …`).
 static MEMBER: LazyLock<Regex> =
@@ -161,6 +165,11 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                     done.end = done.end.max(line.text.trim_end().len().min(limit));
                     Step::More(Candidate { done, state: State::Wrapped(MAX_WRAPPED), lines: 1 })
                 }
+                // Inside an `Error: …` line Node printed: its stack and dump
+                // may follow.
+                _ if may_continue && ERROR_HEAD.is_match(&line.text[..done.anchor.start]) => {
+                    Step::More(Candidate { done, state: State::AwaitHint, lines: 1 })
+                }
                 _ => Step::Done(done, true),
             }
         }
@@ -233,7 +242,8 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                     }
                 }
                 Some(b'<') => {
-                    if let Some(close) = html_close(&line.text[start..done.end]) {
+                    let page = &line.text[start..done.end];
+                    if let Some(close) = html_close(page).or_else(|| minimal_page_close(page)) {
                         done.body = Body::Html(line.text[start..start + close].to_owned());
                         done.end = trailing_hints(&line.text, start + close, done.end, &mut done.hints);
                         return Step::Done(done, true);
@@ -268,6 +278,11 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                             state: State::Dump { b, tail: None, context: false, msg: None },
                             lines: 1,
                         });
+                    }
+                    // Inside an `Error: …` line Node printed: its stack
+                    // and dump may follow.
+                    if may_continue && quoted.is_none() && ERROR_HEAD.is_match(&line.text[..done.anchor.start]) {
+                        return Step::More(Candidate { done, state: State::AwaitHint, lines: 1 });
                     }
                     Step::Done(done, true)
                 }
@@ -439,6 +454,14 @@ impl Candidate {
                     self.done.hints.extend(hints);
                     self.done.end = offset + line.text.len();
                     Step::Done(self.done, true)
+                } else if FRAME.is_match(&line.text) && !matches!(self.done.body, Body::Structured(_) | Body::Html(_)) {
+                    // An error Node printed uncaught or logged whole: its
+                    // stack, and the property dump that may follow it, are
+                    // the printing's (`Error: Claude Code returned an error
+                    // result: … API Error: 403 …` from the Agent SDK).
+                    self.lines -= 1;
+                    self.state = State::Dump { b: None, tail: None, context: false, msg: None };
+                    self.feed_dump(line)
                 } else {
                     Step::Done(self.done, false)
                 }
@@ -700,6 +723,19 @@ fn width_of(line: &Logical) -> usize {
 fn html_close(text: &str) -> Option<usize> {
     let lower = text.to_ascii_lowercase();
     lower.find("</html>").map(|p| p + "</html>".len())
+}
+
+/// Where a page that starts on this line ends, when it is a minimal one:
+/// with no `<html>` or `<body>` to close (the API edge's `<!doctype
+/// html><meta …><title>403</title>403 Forbidden`), it ends with the line its
+/// title is on.
+fn minimal_page_close(line: &str) -> Option<usize> {
+    let lower = line.to_ascii_lowercase();
+    (lower.starts_with("<!doctype")
+        && lower.contains("</title>")
+        && !lower.contains("<html")
+        && !lower.contains("<body"))
+    .then_some(line.len())
 }
 
 /// Hints after a body: ` · Please run /login`. Returns the new end.

@@ -109,14 +109,27 @@ pub fn classify(v: &Value) -> ErrorBody {
     // `error_status` (an `api_retry` system message), a status it shows.
     let status = obj.get("api_error_status").or_else(|| obj.get("error_status")).and_then(Value::as_u64);
     if let Some(st) = status.and_then(|n| u16::try_from(n).ok()).filter(|n| (400..600).contains(n)) {
-        if obj.get("error").is_some_and(Value::is_string) || obj.contains_key("api_error_type") {
-            // Its `api_error_type` is left out: without the message a record
-            // only says that the request failed, and the printing of the same
-            // failure that shows the message names it (one error, one rule).
+        let failed = obj.get("is_error").and_then(Value::as_bool) == Some(true);
+        if obj.get("error").is_some_and(Value::is_string) || obj.contains_key("api_error_type") || failed {
+            // A result record's `result` is the text Claude Code showed; the
+            // API's message is what follows its `API Error: NNN`.
+            let shown =
+                s(obj, "result").filter(|_| failed && obj.get("type").and_then(Value::as_str) == Some("result"));
+            let shown = shown.map(|r| {
+                let m = r.rsplit_once("API Error: ").map_or(r.as_str(), |(_, m)| m);
+                let m = m.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+                // `Request rejected (429) · <the API's message>`; `Invalid
+                // API key · Fix external API key`: the hint is Claude Code's.
+                match m.split_once(" · ") {
+                    Some((lead, rest)) if lead.starts_with("Request rejected (") => rest.to_owned(),
+                    Some((message, _)) => message.to_owned(),
+                    None => m.to_owned(),
+                }
+            });
             return ErrorBody {
                 shape: Some(Shape::Anthropic),
-                error_type: None,
-                message: None,
+                error_type: s(obj, "api_error_type"),
+                message: shown.filter(|m| !m.is_empty()),
                 request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
                 status: Some(st),
             };
@@ -168,6 +181,25 @@ pub const API_ERROR_TYPES: &[&str] = &[
 /// Whether `t` is one of [`API_ERROR_TYPES`].
 pub fn is_api_error_type(t: &str) -> bool {
     API_ERROR_TYPES.contains(&t)
+}
+
+/// The API edge's minimal error page, `<!doctype html><meta charset="utf-8">
+/// <meta name=viewport …><title>403</title>403 Forbidden`: its status and
+/// reason phrase. Only that shape: a title that is the bare status, then the
+/// status and its reason, and no `<html>` or `<body>` element.
+pub fn edge_page(body: &str) -> Option<(u16, String)> {
+    let lower = body.to_ascii_lowercase();
+    if lower.contains("<html") || lower.contains("<body") || !lower.starts_with("<!doctype html><meta charset") {
+        return None;
+    }
+    let open = lower.find("<title>")? + "<title>".len();
+    let len = lower[open..].find("</title>")?;
+    let title = body[open..open + len].trim();
+    let status: u16 = title.parse().ok().filter(|s| (400..600).contains(s))?;
+    let after = body[open + len + "</title>".len()..].trim();
+    let reason = after.strip_prefix(title)?.trim();
+    let reason = reason.lines().next().unwrap_or("").trim();
+    (!reason.is_empty() && reason.len() < 60).then(|| (status, reason.to_owned()))
 }
 
 /// The `<title>` of an HTML page, or its first `<h1>`.

@@ -127,6 +127,12 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         Body::Structured(s) => {
             if let Some(v) = envelope::parse_loose(s).map(|(v, _)| v).or_else(|| envelope::parse_cut(s)) {
                 let b = envelope::classify(&v);
+                // Claude Code's record of a failure in Node's or Python's
+                // syntax rather than JSON: the Agent SDK printed its message
+                // (the CLI itself writes JSON).
+                if ev.producer == Producer::Unknown && b.status.is_some() && AGENT_RECORD.is_match(s) {
+                    ev.producer = Producer::ClaudeAgentSdk;
+                }
                 shape = b.shape;
                 ev.error_type = b.error_type;
                 ev.message = b.message.or(ev.message);
@@ -141,7 +147,13 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
         }
         Body::Html(h) => {
             ev.platform = Platform::Gateway;
-            if let Some(t) = envelope::html_title(h) {
+            if let Some((status, reason)) = envelope::edge_page(h) {
+                // The API edge's own minimal page: Anthropic's shape.
+                ev.platform = Platform::Anthropic;
+                strong = true;
+                ev.status = ev.status.or(Some(status));
+                ev.message = Some(reason);
+            } else if let Some(t) = envelope::html_title(h) {
                 // `403 Forbidden`: the page's status, when nothing else showed one.
                 let digits = &t[..t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len()];
                 if ev.status.is_none() {
@@ -310,6 +322,10 @@ fn relays_anthropic(ev: &Event) -> bool {
         || ev.status == Some(529)
         || ev.request_id.as_deref().is_some_and(|r| attribution::signal(r) == Some(Signal::Anthropic))
 }
+
+/// A Claude Code record's status member, unquoted as Node and Python print it.
+static AGENT_RECORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s{,(])(?:api_error_status|error_status)(?:: |=)\d").expect("record pattern"));
 
 /// The API's message for a model it does not serve.
 static MODEL_NOT_FOUND: LazyLock<Regex> =

@@ -191,7 +191,11 @@ mod tests {
                     && f.event
                         .message
                         .as_deref()
-                        .is_some_and(|m| m.starts_with(t.text.split(" · ").next().unwrap_or("")))),
+                        // Claude Code's `API Error: ` prefix is not the message.
+                        .is_some_and(|m| {
+                            let text = t.text.strip_prefix("API Error: ").unwrap_or(&t.text);
+                            m.starts_with(text.split(" · ").next().unwrap_or(""))
+                        })),
                 "{}: {:?}",
                 t.sample,
                 found.iter().map(|f| (f.event.status, f.event.message.clone())).collect::<Vec<_>>()
