@@ -444,6 +444,20 @@ fn embedded_body(message: &str) -> Option<envelope::ErrorBody> {
     })
 }
 
+/// The status a line shows on its own: `Status Code: 403`, `status=429`,
+/// `404 Not Found`, `HTTP 529`.
+pub fn status_shown(line: &str) -> Option<u16> {
+    let c = STATUS_SHOWN.captures(line)?;
+    c.name("a").or(c.name("b")).or(c.name("c"))?.as_str().parse().ok()
+}
+
+static STATUS_SHOWN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\bstatus(?:[ _-]?code)?\W{0,3}(?P<a>[45]\d\d)\b|\b(?P<b>[45]\d\d) (?:Not Found|Forbidden|Unauthorized|Bad Request|Too Many Requests|Internal Server Error|Service Unavailable|Payment Required|Request Entity Too Large|Gateway Timeout|Bad Gateway)\b|\bHTTP (?P<c>[45]\d\d)\b",
+    )
+    .expect("status pattern")
+});
+
 /// Where a bare error body starts on a line with no anchor, if anywhere.
 pub fn bare_body_start(text: &str) -> Option<usize> {
     let t = text.trim_start();
@@ -520,7 +534,8 @@ pub fn string_documents(line: &Logical) -> Vec<StringDoc> {
             let (s, map) = unescape(content, start, &line.map);
             let lines = split_doc(&s, &map, line);
             let found: Vec<_> = lines.iter().flat_map(|l| super::anchors::find(&l.text)).collect();
-            if !found.is_empty() {
+            let bare = found.is_empty() && lines.iter().any(|l| bare_body_start(&l.text).is_some());
+            if !found.is_empty() || bare {
                 let only_texts = found.iter().all(|a| a.fixed.is_some());
                 docs.push(StringDoc { span: (start, j), lines, only_texts });
             }

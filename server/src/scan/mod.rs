@@ -40,7 +40,7 @@ use candidate::{Candidate, Complete, Step};
 use context::ContextSet;
 use regex::RegexSet;
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use text::{Logical, Row};
 
 /// Lines before a printing that count as "nearby": context lines the rules
@@ -80,6 +80,13 @@ pub struct ScanConfig {
 /// (its text, a wrapper's signature, whether it is context, its evidence) is
 /// kept with it, so a run of printings does not re-read the lines before
 /// each of them (the dense benchmark, BENCHMARKS.md).
+/// How many lines above a printing may show the status it implies.
+const STATUS_ABOVE: usize = 6;
+
+/// A field of a report's header: `Status Code: 403`, `Provider: anthropic`.
+static REPORT_FIELD: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^\s*[A-Z][A-Za-z ]{0,24}: \S").expect("report field pattern"));
+
 #[derive(Debug, Clone, Default)]
 struct Recent {
     lines: VecDeque<RecentLine>,
@@ -624,23 +631,7 @@ impl Scanner {
                 inner.retain(|d| !(d.only_texts && d.span.0 > b));
             }
         }
-        let mut covered: Vec<(usize, usize)> = Vec::new();
-        let record = if inner.is_empty() { None } else { event::record_fields(&line.text) };
-        for doc in &inner {
-            covered.push(doc.span);
-            for sub in &doc.lines {
-                let found = anchors::find(&sub.text);
-                for (i, a) in found.iter().enumerate() {
-                    let limit = found.get(i + 1).map_or(sub.text.len(), |n| n.start);
-                    if let Step::Done(mut done, _) = candidate::start(sub, a.clone(), limit, false) {
-                        done.anchor.strong |= record.as_ref().is_some_and(|r| r.claude_code);
-                        if let Some(ev) = self.event(done, record.as_ref()) {
-                            self.emit(ev, out);
-                        }
-                    }
-                }
-            }
-        }
+        let covered = self.docs(line, &inner, out);
         let mut found = anchors::find(&line.text);
         if let Some(u) = &self.user {
             user_anchors::merge(&mut found, u.find(&line.text));
@@ -668,6 +659,56 @@ impl Scanner {
         }
     }
 
+    /// The string documents of a line, read for printings (`recognise`
+    /// without the line's own anchors).
+    fn string_docs(&mut self, line: &Logical, out: &mut Vec<Event>) {
+        let inner = event::string_documents(line);
+        self.docs(line, &inner, out);
+    }
+
+    /// Read each string document for printings; the spans they cover.
+    fn docs(&mut self, line: &Logical, inner: &[event::StringDoc], out: &mut Vec<Event>) -> Vec<(usize, usize)> {
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        let record = if inner.is_empty() { None } else { event::record_fields(&line.text) };
+        for doc in inner {
+            covered.push(doc.span);
+            for (n, sub) in doc.lines.iter().enumerate() {
+                let mut found = anchors::find(&sub.text);
+                // A body on a line of its own inside the string (`…: 404 Not
+                // Found\nBody:\n{"type":"error",…}`).
+                if found.is_empty() {
+                    found.extend(event::bare_body_start(&sub.text).map(anchors::Anchor::bare));
+                }
+                for (i, a) in found.iter().enumerate() {
+                    let limit = found.get(i + 1).map_or(sub.text.len(), |n| n.start);
+                    if let Step::Done(mut done, _) = candidate::start(sub, a.clone(), limit, false) {
+                        done.anchor.strong |= record.as_ref().is_some_and(|r| r.claude_code);
+                        if let Some(mut ev) = self.event(done, record.as_ref()) {
+                            let above = doc.lines[..n].iter().rev().take(STATUS_ABOVE);
+                            if ev.0.status_inferred
+                                && above.filter_map(|l| event::status_shown(&l.text)).any(|s| Some(s) == ev.0.status)
+                            {
+                                ev.0.status_inferred = false;
+                            }
+                            // The stack stored in the same string (`Error: 400
+                            // {…}\n    at generate (…/src/entrypoints/cli.js…)`)
+                            // names the program that printed it.
+                            if producers::renamable(&ev.0) {
+                                if let Some(p) =
+                                    doc.lines[n + 1..].iter().take(4).find_map(|l| producers::signed(&l.text))
+                                {
+                                    ev.0.producer = p;
+                                }
+                            }
+                            self.emit(ev, out);
+                        }
+                    }
+                }
+            }
+        }
+        covered
+    }
+
     /// A JSON body on a line of its own (or opening a pretty-printed one):
     /// a log field, an SSE `data:` line, `curl | jq` output.
     fn bare_envelope(&mut self, line: &Logical, out: &mut Vec<Event>) {
@@ -683,8 +724,22 @@ impl Scanner {
     }
 
     fn complete(&mut self, done: Complete, out: &mut Vec<Event>) {
+        // A pretty-printed object that is no error itself (a structured log
+        // record) may hold one escaped in a member's string (`"error": "…
+        // 404 Not Found\nBody:\n{\"type\":\"error\",…}"`).
+        let record =
+            (done.anchor.producer == Producer::Unknown && done.text.text.contains("\\\"")).then(|| done.text.clone());
         if let Some(ev) = self.event(done, None) {
             self.emit(ev, out);
+        } else if let Some(text) = record {
+            let mut at = 0;
+            for piece in text.text.split('\n') {
+                let line = text.slice(at, at + piece.len());
+                at += piece.len() + 1;
+                if piece.contains("\\\"") && anchors::may_match(piece) {
+                    self.string_docs(&line, out);
+                }
+            }
         }
     }
 
@@ -701,6 +756,42 @@ impl Scanner {
             self.work += ring;
             if let Some(p) = self.recent.before(ev.start.line).rev().find_map(RecentLine::producer) {
                 ev.producer = p;
+            }
+        }
+        // A status inferred from the error type that a line just above
+        // shows (`Status Code: 403` over a pasted body, `404 Not Found`
+        // before `Body:`): shown after all.
+        // When that line belongs to a report's header (`Model: …`,
+        // `Provider: …`, `Status Code: 403`, as Continue shows an error),
+        // the printing starts with the header.
+        if ev.status_inferred {
+            let (start, mut header) = (ev.start.line, None);
+            let mut shown = false;
+            for l in self.recent.before(start).rev().take(2 * STATUS_ABOVE) {
+                let (number, text) = (l.number, l.text());
+                let field = REPORT_FIELD.is_match(text);
+                if !shown {
+                    if start - number > STATUS_ABOVE as u32 {
+                        break;
+                    }
+                    if event::status_shown(text) == ev.status {
+                        shown = true;
+                        if !field {
+                            break;
+                        }
+                        header = Some(number);
+                    }
+                } else if field {
+                    header = Some(number);
+                } else {
+                    break;
+                }
+            }
+            if shown {
+                ev.status_inferred = false;
+            }
+            if let Some(line) = header {
+                ev.start = Pos { line, character: 0, column: 0, byte: 0 };
             }
         }
         if let Some(set) = &self.context {
