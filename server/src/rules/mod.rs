@@ -8,16 +8,18 @@
 //!
 //! Matching picks, for each event, the matching rule with the highest
 //! `priority` (the earliest loaded among equals): specific variants beat the
-//! generic rule for their status, which beats the catch-alls.
+//! generic rule for their status, which beats the catch-alls ([`Tier`]).
 
+mod action;
 mod advice;
 mod schema;
 
+pub use action::Action;
 pub use advice::{Advice, Family, Fitted};
-pub use schema::{anchor_problem, error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, ACTIONS, MIN_ANCHOR};
+pub use schema::{anchor_problem, error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, Tier, MIN_ANCHOR};
 
 use crate::scan::user_anchors::{UserAnchor, UserAnchors};
-use crate::scan::{Event, Platform};
+use crate::scan::{Event, Platform, Producer};
 use regex::{Regex, RegexSet};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -78,7 +80,7 @@ pub struct Matcher {
     /// Platforms (empty: any).
     pub platform: Vec<Platform>,
     /// Producers (empty: any).
-    pub producer: Vec<String>,
+    pub producer: Vec<Producer>,
 }
 
 impl Matcher {
@@ -90,7 +92,7 @@ impl Matcher {
             || ev.error_type.as_ref().is_some_and(|t| self.error_type.iter().any(|x| x == t));
         let msg_ok = self.message.as_ref().is_none_or(|re| ev.message.as_deref().is_some_and(|m| re.is_match(m)));
         let platform_ok = self.platform.is_empty() || self.platform.contains(&ev.platform);
-        let producer_ok = self.producer.is_empty() || self.producer.iter().any(|p| p == ev.producer.as_str());
+        let producer_ok = self.producer.is_empty() || self.producer.contains(&ev.producer);
         status_ok && type_ok && msg_ok && platform_ok && producer_ok
     }
 }
@@ -122,7 +124,8 @@ pub struct Rule {
     pub title: String,
     /// Default severity.
     pub severity: Severity,
-    /// Higher wins among matching rules.
+    /// Higher wins among matching rules (a [`Tier`]'s number, or the
+    /// rule file's own).
     pub priority: i32,
     /// One self-contained sentence.
     pub summary: String,
@@ -136,8 +139,8 @@ pub struct Rule {
     pub fixes: Vec<String>,
     /// How to know the fix worked (markdown).
     pub verify: String,
-    /// Fix action ids (see the registry in ARCHITECTURE.md).
-    pub actions: Vec<String>,
+    /// Fix actions (see the registry in ARCHITECTURE.md).
+    pub actions: Vec<Action>,
     /// Documentation links.
     pub links: Vec<Link>,
     /// What it matches.
@@ -299,6 +302,56 @@ mod tests {
             .add_toml("mine.toml", "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"error\"\nactions = [\"rm-rf\"]\n")
             .unwrap_err();
         assert!(e.message.contains("rm-rf"), "{e}");
+    }
+
+    /// A tier's name and its number rank a rule alike; user rules written
+    /// with numbers keep loading; an unknown tier names the known ones.
+    #[test]
+    fn priorities_are_tiers_or_numbers() {
+        let rule = |p: &str| format!("[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"error\"\npriority = {p}\n");
+        for t in Tier::ALL {
+            let mut named = Catalog::default();
+            named.add_toml("a.toml", &rule(&format!("\"{}\"", t.as_str()))).unwrap();
+            let mut numbered = Catalog::default();
+            numbered.add_toml("b.toml", &rule(&t.priority().to_string())).unwrap();
+            assert_eq!(named.rules()[0].priority, numbered.rules()[0].priority, "{t:?}");
+        }
+        let mut c = Catalog::default();
+        c.add_toml("c.toml", &rule("40")).unwrap();
+        assert_eq!(c.rules()[0].priority, 40);
+        let e = c.add_toml("d.toml", &rule("\"urgent\"")).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.message.contains("unknown priority tier `urgent`") && e.message.contains("most-specific"), "{e}");
+        let ranks: Vec<i32> = Tier::ALL.map(Tier::priority).into();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+        // The built-in files name their tiers rather than numbers.
+        for (name, text) in BUILTIN {
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.starts_with("priority = ") && l[11..].starts_with(|c: char| c.is_ascii_digit())),
+                "{name}"
+            );
+        }
+    }
+
+    /// Every problem of a rule file is reported, in file order, not just
+    /// the first; nothing of the file is loaded.
+    #[test]
+    fn every_problem_of_a_rule_file_is_reported() {
+        let mut c = Catalog::builtin();
+        let n = c.rules().len();
+        let text = "[[rule]]\nid = \"bad id\"\ntitle = \"t\"\nseverity = \"error\"\nactions = [\"rm-rf\"]\n\
+                    [rule.match]\nstatus = [\"6xx\"]\nmessage = '(unclosed'\nproducer = [\"nope\"]\n\
+                    [[rule.context]]\nwhen = '[z-a]'\ntext = \"n\"\n";
+        let e = c.add_toml("mine.toml", text).unwrap_err();
+        let lines: Vec<usize> = std::iter::once(&e).chain(&e.also).map(|e| e.line).collect();
+        assert_eq!(lines, [2, 5, 7, 8, 9, 11], "{e}");
+        let all = e.to_string();
+        for m in ["bad id", "unknown action `rm-rf`", "status must be", "invalid regex", "unknown producer `nope`"] {
+            assert!(all.contains(m), "{m}: {all}");
+        }
+        assert_eq!(c.rules().len(), n, "nothing of a broken file is loaded");
     }
 
     #[test]

@@ -3,10 +3,14 @@
 //! way (text → anchors → candidate → event builder → event).
 
 use super::text::Pos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who printed an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+///
+/// Its names (`claude-code`, `python-sdk`, …) are serde's, one spelling for
+/// every output format and every data file: [`Producer::as_str`] and
+/// [`Producer::from_name`] agree with them (tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Producer {
     /// The Claude Code CLI (print mode, TUI, JSON output, debug log).
@@ -89,7 +93,7 @@ impl Producer {
 
     /// The producer of a name, as rule files and `producers.toml` write it.
     pub fn from_name(name: &str) -> Option<Producer> {
-        Producer::ALL.into_iter().find(|p| p.as_str() == name)
+        from_name(name)
     }
 
     /// Whether the program sends what the user configured for it (the
@@ -100,8 +104,8 @@ impl Producer {
     }
 }
 
-/// Who refused the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+/// Who refused the request (named as [`Producer`] is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
     /// The Anthropic API or its edge.
@@ -118,10 +122,11 @@ pub enum Platform {
 impl Platform {
     /// The platform of a name, as rule files and `texts.toml` write it.
     pub fn from_name(name: &str) -> Option<Platform> {
-        [Platform::Anthropic, Platform::Bedrock, Platform::Vertex, Platform::Gateway]
-            .into_iter()
-            .find(|p| p.as_str() == name)
+        from_name(name)
     }
+
+    /// Every platform.
+    pub const ALL: [Platform; 4] = [Platform::Anthropic, Platform::Bedrock, Platform::Vertex, Platform::Gateway];
 
     /// The name used in every output format and in rule files.
     pub fn as_str(self) -> &'static str {
@@ -132,6 +137,12 @@ impl Platform {
             Platform::Gateway => "gateway",
         }
     }
+}
+
+/// A unit variant of a vocabulary by its serde name: the derived
+/// `Deserialize` is the one list of names.
+fn from_name<'de, T: Deserialize<'de>>(name: &'de str) -> Option<T> {
+    T::deserialize(serde::de::value::BorrowedStrDeserializer::<serde::de::value::Error>::new(name)).ok()
 }
 
 /// A nearby line kept because a rule may use it.
@@ -171,4 +182,24 @@ pub struct Event {
     pub text: String,
     /// Nearby lines the rules may use.
     pub context: Vec<ContextLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `as_str`, `from_name` and serde spell every name alike.
+    #[test]
+    fn names_round_trip_through_serde() {
+        for p in Producer::ALL {
+            assert_eq!(serde_json::to_value(p).ok(), Some(p.as_str().into()));
+            assert_eq!(Producer::from_name(p.as_str()), Some(p));
+        }
+        for p in Platform::ALL {
+            assert_eq!(serde_json::to_value(p).ok(), Some(p.as_str().into()));
+            assert_eq!(Platform::from_name(p.as_str()), Some(p));
+        }
+        assert_eq!(Producer::from_name("ClaudeCode"), None);
+        assert_eq!(Platform::from_name("aws"), None);
+    }
 }
