@@ -19,9 +19,10 @@
 //! text = "…"                    # at least 4 bytes; status = …, message = …, producer = …
 //! ```
 //!
-//! Discovery (done by the faces, not here): the first `.errsig.toml` in the
-//! current directory or one of its parents. Nothing in this file can make
-//! errsig send data or run a program.
+//! Discovery, relative paths and severity precedence are the project's
+//! ([`crate::project`]): the first `.errsig.toml` in the current directory or
+//! one of its parents. Nothing in this file can make errsig send data or run
+//! a program.
 
 use crate::rules::{error_at, Catalog, RuleDef, RuleError, Severity};
 use crate::Finding;
@@ -135,7 +136,8 @@ impl Config {
         })
     }
 
-    /// Apply severity overrides.
+    /// The file's severity override, else the rule's (the user's own
+    /// overrides come first: [`crate::Project::severity`]).
     pub fn severity_of(&self, f: &Finding) -> Severity {
         self.severity.get(&f.rule.id).copied().unwrap_or(f.rule.severity)
     }

@@ -13,10 +13,12 @@
 
 pub mod config;
 pub mod explain;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod scan;
 
+pub use project::Project;
 use rules::{Catalog, Rule, Severity};
 use scan::{Event, ScanConfig, Scanner};
 use std::collections::VecDeque;
