@@ -27,6 +27,7 @@
 use crate::rules::{error_at, Catalog, RuleDef, RuleError, Severity};
 use crate::Finding;
 use globset::{Glob, GlobMatcher};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,32 +36,56 @@ use toml::Spanned;
 /// The name looked for.
 pub const FILE_NAME: &str = ".errsig.toml";
 
-#[derive(Deserialize, Default)]
+/// errsig's project configuration: the first `.errsig.toml` in the current
+/// directory or one of its parents. Nothing in it can make errsig send data
+/// or run a program.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "errsig project configuration (.errsig.toml)")]
 struct Raw {
+    /// How files are scanned.
     #[serde(default)]
     scan: ScanSection,
+    /// Severity overrides by rule id.
     #[serde(default)]
     severity: BTreeMap<String, Severity>,
+    /// Findings to leave out; every key given must match.
     #[serde(default)]
+    #[schemars(with = "Vec<SuppressDef>")]
     suppress: Vec<Spanned<SuppressDef>>,
+    /// Extra or overriding rules, as in a `--rules` file.
     #[serde(default)]
     rule: Vec<RuleDef>,
 }
 
-#[derive(Deserialize, Default)]
+/// How files are scanned.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ScanSection {
+    /// Terminal width of transcripts, when not inferable.
+    #[schemars(range(min = 1))]
     columns: Option<usize>,
 }
 
-#[derive(Deserialize)]
+/// Findings to leave out: at least one of `rule`, `path`, `request_id`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [{"required": ["rule"]}, {"required": ["path"]}, {"required": ["request_id"]}]))]
 struct SuppressDef {
+    /// A rule id.
     rule: Option<String>,
+    /// A glob, relative to the directory of `.errsig.toml`.
     path: Option<String>,
+    /// A 1-based line (with `path`).
+    #[schemars(range(min = 1))]
     line: Option<u32>,
+    /// One occurrence's request id.
     request_id: Option<String>,
+}
+
+/// The JSON Schema of `.errsig.toml`.
+pub(crate) fn file_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<Raw>()
 }
 
 /// One suppression.

@@ -17,6 +17,7 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod schemas;
 
 pub use project::Project;
 use rules::{Catalog, Rule, Severity};

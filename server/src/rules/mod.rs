@@ -16,6 +16,7 @@ mod schema;
 
 pub use action::Action;
 pub use advice::{Advice, Family, Fitted};
+pub(crate) use schema::file_schema;
 pub use schema::{anchor_problem, error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, Tier, MIN_ANCHOR};
 
 use crate::scan::user_anchors::{UserAnchor, UserAnchors};

@@ -50,12 +50,13 @@ pub use crate::scan::user_anchors::MIN_ANCHOR;
 use crate::scan::user_anchors::{Span, UserAnchor};
 use crate::scan::{Platform, Producer};
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use toml::Spanned;
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Informational.
@@ -156,7 +157,7 @@ impl<'de> Deserialize<'de> for PriorityDef {
 }
 
 /// How well a cause is established.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Stated in official documentation.
@@ -168,7 +169,7 @@ pub enum Confidence {
 }
 
 /// A possible cause.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cause {
     /// The cause and how to recognise it (markdown).
@@ -178,7 +179,7 @@ pub struct Cause {
 }
 
 /// A documentation link.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     /// Link text.
@@ -187,60 +188,93 @@ pub struct Link {
     pub url: String,
 }
 
-#[derive(Deserialize)]
+/// An errsig rule file: `[[rule]]` tables (`--rules FILE`; the same tables
+/// go in `.errsig.toml`).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct File {
+#[schemars(title = "errsig rule file")]
+pub(crate) struct File {
+    /// The rules. One whose id is already known replaces the earlier one.
     #[serde(default)]
     rule: Vec<RuleDef>,
 }
 
 /// One `[[rule]]` table as written.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
+    /// Stable id: letters, digits, `-`, `_` or `.` (`403-permission-denied`).
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9._-]+$"))]
     id: Spanned<String>,
+    /// One-line title.
     title: String,
+    /// Default severity.
     severity: Severity,
+    /// Higher wins among matching rules: a tier or a number.
     #[serde(default)]
     priority: PriorityDef,
+    /// One self-contained sentence.
     #[serde(default)]
     summary: String,
+    /// What the error means (markdown).
     #[serde(default)]
     meaning: String,
+    /// Ordered fix steps (markdown).
     #[serde(default)]
     fixes: Vec<String>,
+    /// How to know the fix worked (markdown).
     #[serde(default)]
     verify: String,
+    /// Fix actions that apply (the registry in ARCHITECTURE.md).
     #[serde(default)]
+    #[schemars(with = "Vec<Action>")]
     actions: Vec<Spanned<String>>,
+    /// What it matches: every condition given must hold.
     #[serde(default, rename = "match")]
     matcher: MatchDef,
+    /// Possible causes, most likely first.
     #[serde(default)]
     causes: Vec<Cause>,
+    /// Notes shown when a nearby line matches.
     #[serde(default)]
     context: Vec<ContextDef>,
+    /// Documentation links.
     #[serde(default)]
     links: Vec<Link>,
+    /// Texts that must and must not yield this rule (checked by the tests).
     #[serde(default)]
     samples: SamplesDef,
+    /// Wordings the built-in recognisers do not know.
     #[serde(default)]
     anchors: Vec<AnchorDef>,
 }
 
-#[derive(Deserialize)]
+/// An anchor literal: a wording that starts a printing.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AnchorDef {
+    /// The literal, case-sensitive, found anywhere in a line: at least 4
+    /// bytes besides blanks, no line break.
+    #[schemars(with = "String", length(min = 4))]
     text: Spanned<String>,
+    /// The status it implies (reported as inferred).
+    #[schemars(with = "u16", range(min = 100, max = 599))]
     status: Spanned<u16>,
+    /// What the message is.
     #[serde(default)]
     message: SpanDef,
+    /// Who prints it (default `unknown`).
+    #[schemars(with = "Option<Producer>")]
     producer: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default, Clone, Copy)]
+/// Which text of an anchor's line is the finding's message.
+#[derive(Deserialize, Default, Clone, Copy, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum SpanDef {
+    /// The literal itself.
     Literal,
+    /// The rest of the line, up to a ` · ` hint.
     #[default]
     Rest,
 }
@@ -325,41 +359,87 @@ fn all(mut errors: Vec<RuleError>) -> Result<(), RuleError> {
     }
 }
 
-#[derive(Deserialize, Default)]
+/// What a rule matches; every condition given must hold.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MatchDef {
+    /// Statuses (empty: any).
     #[serde(default)]
+    #[schemars(with = "Vec<StatusDef>")]
     status: Vec<Spanned<StatusDef>>,
+    /// Error types as shown (`permission_error`; empty: any).
     #[serde(default)]
     error_type: Vec<String>,
+    /// A regex over the message.
+    #[schemars(with = "Option<String>")]
     message: Option<Spanned<String>>,
+    /// Who refused the request (empty: any).
     #[serde(default)]
     platform: Vec<Platform>,
+    /// Who printed it (empty: any).
     #[serde(default)]
+    #[schemars(with = "Vec<Producer>")]
     producer: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+/// A status: a code, a class or a range.
+#[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
 enum StatusDef {
+    /// A code (`403`).
     Code(u16),
-    Range(String),
+    /// A class (`"5xx"`) or a range (`"500-599"`).
+    Range(#[schemars(regex(pattern = r"^([1-5]xx|\s*\d+\s*-\s*\d+\s*)$"))] String),
 }
 
-#[derive(Deserialize)]
+/// A note shown when a nearby line matches.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ContextDef {
+    /// A regex over the lines near the printing.
+    #[schemars(with = "String")]
     when: Spanned<String>,
+    /// The note (markdown).
     text: String,
 }
 
-#[derive(Deserialize, Default)]
+/// Sample texts checked through the engine by the tests.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SamplesDef {
+    /// Texts that must yield this rule.
     #[serde(default, rename = "match")]
     matching: Vec<String>,
+    /// Texts that must not yield this rule.
     #[serde(default)]
     no_match: Vec<String>,
+}
+
+impl JsonSchema for PriorityDef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Priority".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let tiers: Vec<serde_json::Value> = Tier::ALL
+            .into_iter()
+            .map(|t| {
+                serde_json::json!({
+                    "const": t.as_str(),
+                    "description": format!("priority {}", t.priority()),
+                })
+            })
+            .collect();
+        schemars::json_schema!({
+            "description": "A tier (catch-all, status, specific, more-specific, most-specific) or any integer; higher wins.",
+            "anyOf": [{ "type": "integer", "format": "int32" }, { "oneOf": tiers }],
+        })
+    }
+}
+
+/// The JSON Schema of a rule file.
+pub(crate) fn file_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<File>()
 }
 
 /// Parse and validate the rules of one file.

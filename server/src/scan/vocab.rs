@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 /// Its names (`claude-code`, `python-sdk`, …) are serde's, one spelling for
 /// every output format and every data file: [`Producer::as_str`] and
 /// [`Producer::from_name`] agree with them (tested).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(description = "Who printed an error.")]
 pub enum Producer {
     /// The Claude Code CLI (print mode, TUI, JSON output, debug log).
     ClaudeCode,
@@ -105,8 +106,9 @@ impl Producer {
 }
 
 /// Who refused the request (named as [`Producer`] is).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(description = "Who refused the request.")]
 pub enum Platform {
     /// The Anthropic API or its edge.
     #[default]
