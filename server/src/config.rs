@@ -116,6 +116,12 @@ pub struct Config {
 impl Config {
     /// Parse a configuration text, adding its rules to `catalog`. `file` is
     /// the name errors are reported under.
+    ///
+    /// # Errors
+    ///
+    /// A problem of the text (TOML, an unknown key or rule, a `[[suppress]]`
+    /// without a key or with a bad glob, a rule's problems), at its line and
+    /// column.
     pub fn parse(file: &str, text: &str, catalog: &mut Catalog) -> Result<Config, RuleError> {
         let raw: Raw = toml::from_str(text).map_err(|e| error_at(file, text, e.span(), e.message().to_owned()))?;
         catalog.add_defs(file, text, raw.rule)?;

@@ -76,6 +76,10 @@ impl Project {
     /// The project whose `.errsig.toml` is `file`, with the text `text`:
     /// `builtin`'s rules plus the file's own. Without rules of its own it
     /// shares `builtin` (and the context patterns compiled from it).
+    ///
+    /// # Errors
+    ///
+    /// The file's problem ([`Config::parse`]).
     pub fn parse(file: &Path, text: &str, builtin: &Arc<Catalog>) -> Result<Project, RuleError> {
         let mut catalog = Catalog::clone(builtin);
         let config = Config::parse(&file.display().to_string(), text, &mut catalog)?;
@@ -98,6 +102,10 @@ impl Project {
 
     /// Add (or replace, by id) the rules of a rule file (`--rules`), after
     /// the project's own.
+    ///
+    /// # Errors
+    ///
+    /// The rule file's problems ([`Catalog::add_toml`]); nothing is added.
     pub fn add_rules(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
         Arc::make_mut(&mut self.catalog).add_toml(file, text)?;
         self.rules_text.push_str(text);

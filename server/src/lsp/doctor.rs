@@ -98,7 +98,7 @@ pub(super) async fn execute(
                         }
                     }
                     Ok(Err(e)) => {
-                        me.client.show_message(MessageType::ERROR, format!("errsig doctor cannot run: {e}")).await
+                        me.client.show_message(MessageType::ERROR, format!("errsig doctor cannot run: {e}")).await;
                     }
                     Err(e) => me.client.show_message(MessageType::ERROR, format!("errsig doctor failed: {e}")).await,
                 }

@@ -200,12 +200,12 @@ pub fn attach(file: &str, text: &str, rules: &mut [Arc<Rule>]) -> Result<(), Vec
         let mut producers = Vec::new();
         for p in &f.producers {
             match Producer::from_name(p.get_ref()) {
-                Some(Producer::ClaudeCode) | Some(Producer::Unknown) => err(
+                Some(Producer::ClaudeCode | Producer::Unknown) => err(
                     p.span(),
                     format!("producer `{}` keeps the rules' own advice and belongs to no family", p.get_ref()),
                 ),
                 Some(x) if families.iter().any(|g| g.producers.contains(&x)) => {
-                    err(p.span(), format!("producer `{}` is already in another family", p.get_ref()))
+                    err(p.span(), format!("producer `{}` is already in another family", p.get_ref()));
                 }
                 Some(x) => producers.push(x),
                 None => err(p.span(), unknown_producer(p.get_ref())),

@@ -183,10 +183,13 @@ impl Catalog {
     pub fn builtin() -> Catalog {
         let mut c = Catalog::default();
         for (name, text) in BUILTIN {
-            // The built-in files are checked by the tests; a broken one is a
-            // bug of this binary, not of the user's input.
-            if let Err(e) = c.add_toml(name, text) {
-                panic!("built-in rule file is invalid: {e}");
+            // The built-in files are checked by the tests (their context
+            // patterns together too); a broken one is a bug of this binary,
+            // not of the user's input. Their context set is compiled on
+            // first use, not once per file.
+            match schema::parse(name, text) {
+                Ok(rules) => c.merge(rules),
+                Err(e) => panic!("built-in rule file is invalid: {e}"),
             }
         }
         if let Err(errors) = advice::attach(ADVICE.0, ADVICE.1, &mut c.rules) {
@@ -197,20 +200,59 @@ impl Catalog {
     }
 
     /// Add (or replace, by id) the `[[rule]]` tables of a TOML text.
+    ///
+    /// # Errors
+    ///
+    /// Every problem of the text (TOML, the rule format, a regex, an
+    /// action, a producer, an anchor), each at its line and column; or the
+    /// catalog's context patterns failing to compile together. Nothing of
+    /// the text is added then.
     pub fn add_toml(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
         let rules = schema::parse(file, text)?;
-        self.add(rules);
-        Ok(())
+        self.add(file, rules)
     }
 
     /// Add (or replace, by id) rule tables already read from `text`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Catalog::add_toml`].
     pub fn add_defs(&mut self, file: &str, text: &str, defs: Vec<RuleDef>) -> Result<(), RuleError> {
         let rules = schema::build(file, text, defs)?;
-        self.add(rules);
+        self.add(file, rules)
+    }
+
+    /// Add checked rules, and check what no single rule can show: that every
+    /// context pattern of the catalog compiles into one set (each compiles
+    /// alone, but together they can pass the regex size limit). A set that
+    /// does not compile would keep no line as context, silently; so it is
+    /// the file's error instead, and the set compiled here is the one the
+    /// engines share.
+    fn add(&mut self, file: &str, rules: Vec<Rule>) -> Result<(), RuleError> {
+        // A project file without rules changes nothing (and keeps the set
+        // compiled lazily, once, for the shared built-in catalog).
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let mut next = Catalog { rules: self.rules.clone(), ..Catalog::default() };
+        next.merge(rules);
+        let set = RegexSet::new(next.patterns()).map_err(|e| RuleError {
+            file: file.to_owned(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the context patterns (`[[rule.context]] when`) of the rules together do not compile: {}",
+                e.to_string().lines().last().unwrap_or("too large")
+            ),
+            also: Vec::new(),
+        })?;
+        next.context = OnceLock::from(Arc::new(set));
+        *self = next;
         Ok(())
     }
 
-    fn add(&mut self, rules: Vec<Rule>) {
+    /// Add (or replace, by id) rules, unchecked.
+    fn merge(&mut self, rules: Vec<Rule>) {
         self.context = OnceLock::new();
         self.anchors = OnceLock::new();
         for r in rules {
@@ -220,6 +262,11 @@ impl Catalog {
                 None => self.rules.push(r),
             }
         }
+    }
+
+    /// Every context pattern of every rule.
+    fn patterns(&self) -> Vec<&str> {
+        self.rules.iter().flat_map(|r| r.context.iter().map(|c| c.when.as_str())).collect()
     }
 
     /// All rules, in load order.
@@ -246,10 +293,10 @@ impl Catalog {
     /// Every context pattern of every rule, for the scanner to keep nearby
     /// lines that match one.
     pub fn context_patterns(&self) -> RegexSet {
-        let pats: Vec<&str> = self.rules.iter().flat_map(|r| r.context.iter().map(|c| c.when.as_str())).collect();
-        // Each pattern compiled on its own when loaded; together they can
-        // only fail on size, and then no line is kept as context.
-        RegexSet::new(pats).unwrap_or_else(|_| RegexSet::empty())
+        // Rules added by `add_toml`/`add_defs` were checked to compile
+        // together, and the built-in ones are by a test: the empty set
+        // (no line kept as context) is not reached.
+        RegexSet::new(self.patterns()).unwrap_or_else(|_| RegexSet::empty())
     }
 
     /// The anchor literals of every rule, searched by the scanner besides
@@ -262,7 +309,8 @@ impl Catalog {
             .clone()
     }
 
-    /// [`Catalog::context_patterns`], compiled on first use and shared.
+    /// [`Catalog::context_patterns`], compiled on first use (or when rules
+    /// were added) and shared.
     pub fn context_set(&self) -> Arc<RegexSet> {
         self.context.get_or_init(|| Arc::new(self.context_patterns())).clone()
     }
@@ -353,6 +401,28 @@ mod tests {
             assert!(all.contains(m), "{m}: {all}");
         }
         assert_eq!(c.rules().len(), n, "nothing of a broken file is loaded");
+    }
+
+    /// Context patterns that compile one by one but not together are the
+    /// rule file's error, not context silently dropped; the built-in ones
+    /// compile together.
+    #[test]
+    fn context_patterns_that_do_not_compile_together_are_an_error() {
+        let c = Catalog::builtin();
+        assert!(RegexSet::new(c.patterns()).is_ok());
+        assert!(c.context_set().len() > 5);
+        let big = r"\w{100}";
+        assert!(Regex::new(big).is_ok(), "one alone compiles");
+        let mut text = String::new();
+        for i in 0..4 {
+            text.push_str(&format!("[[rule]]\nid = \"c{i}\"\ntitle = \"t\"\nseverity = \"info\"\n[[rule.context]]\nwhen = '{big}'\ntext = \"n\"\n"));
+        }
+        let mut c = Catalog::builtin();
+        let n = c.rules().len();
+        let e = c.add_toml("big.toml", &text).unwrap_err();
+        assert!(e.message.contains("context patterns") && e.message.contains("together"), "{e}");
+        assert_eq!(c.rules().len(), n, "nothing of the file is added");
+        assert_eq!(c.context_set().len(), Catalog::builtin().context_set().len());
     }
 
     #[test]
