@@ -19,7 +19,7 @@
 pub mod anchors;
 pub mod ansi;
 pub mod attribution;
-pub mod candidate;
+pub(crate) mod candidate;
 mod context;
 pub mod envelope;
 mod event;

@@ -148,7 +148,7 @@ fn from_name<'de, T: Deserialize<'de>>(name: &'de str) -> Option<T> {
 }
 
 /// A nearby line kept because a rule may use it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextLine {
     /// 0-based line number.
     pub line: u32,
@@ -157,7 +157,11 @@ pub struct ContextLine {
 }
 
 /// One printing of an API error. Every string is redacted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Not `Serialize`: what a face writes of it is the face's own record (the
+/// JSON record is `cli/report/json.rs`'s, versioned), so the engine's
+/// vocabulary can change without changing an output format.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Where the printing starts: its first token.
     pub start: Pos,
