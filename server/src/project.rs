@@ -50,7 +50,7 @@ pub struct Project {
     pub catalog: Arc<Catalog>,
     /// The user's severity overrides, which win over the project's.
     pub user_severity: BTreeMap<String, Severity>,
-    /// The directory relative paths given to [`Project::relative`] are
+    /// The directory relative paths given to [`Project::locate`] are
     /// relative to (the command line's current directory); `None` when
     /// every path is absolute (the language server's).
     pub cwd: Option<PathBuf>,

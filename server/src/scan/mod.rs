@@ -19,7 +19,7 @@
 pub mod anchors;
 pub mod ansi;
 pub mod attribution;
-pub(crate) mod candidate;
+pub mod candidate;
 mod context;
 pub mod envelope;
 mod event;
