@@ -19,13 +19,15 @@
 //! text = "…"                    # at least 4 bytes; status = …, message = …, producer = …
 //! ```
 //!
-//! Discovery (done by the faces, not here): the first `.errsig.toml` in the
-//! current directory or one of its parents. Nothing in this file can make
-//! errsig send data or run a program.
+//! Discovery, relative paths and severity precedence are the project's
+//! ([`crate::project`]): the first `.errsig.toml` in the current directory or
+//! one of its parents. Nothing in this file can make errsig send data or run
+//! a program.
 
 use crate::rules::{error_at, Catalog, RuleDef, RuleError, Severity};
 use crate::Finding;
 use globset::{Glob, GlobMatcher};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,32 +36,56 @@ use toml::Spanned;
 /// The name looked for.
 pub const FILE_NAME: &str = ".errsig.toml";
 
-#[derive(Deserialize, Default)]
+/// errsig's project configuration: the first `.errsig.toml` in the current
+/// directory or one of its parents. Nothing in it can make errsig send data
+/// or run a program.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "errsig project configuration (.errsig.toml)")]
 struct Raw {
+    /// How files are scanned.
     #[serde(default)]
     scan: ScanSection,
+    /// Severity overrides by rule id.
     #[serde(default)]
     severity: BTreeMap<String, Severity>,
+    /// Findings to leave out; every key given must match.
     #[serde(default)]
+    #[schemars(with = "Vec<SuppressDef>")]
     suppress: Vec<Spanned<SuppressDef>>,
+    /// Extra or overriding rules, as in a `--rules` file.
     #[serde(default)]
     rule: Vec<RuleDef>,
 }
 
-#[derive(Deserialize, Default)]
+/// How files are scanned.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ScanSection {
+    /// Terminal width of transcripts, when not inferable.
+    #[schemars(range(min = 1))]
     columns: Option<usize>,
 }
 
-#[derive(Deserialize)]
+/// Findings to leave out: at least one of `rule`, `path`, `request_id`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [{"required": ["rule"]}, {"required": ["path"]}, {"required": ["request_id"]}]))]
 struct SuppressDef {
+    /// A rule id.
     rule: Option<String>,
+    /// A glob, relative to the directory of `.errsig.toml`.
     path: Option<String>,
+    /// A 1-based line (with `path`).
+    #[schemars(range(min = 1))]
     line: Option<u32>,
+    /// One occurrence's request id.
     request_id: Option<String>,
+}
+
+/// The JSON Schema of `.errsig.toml`.
+pub(crate) fn file_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<Raw>()
 }
 
 /// One suppression.
@@ -90,6 +116,12 @@ pub struct Config {
 impl Config {
     /// Parse a configuration text, adding its rules to `catalog`. `file` is
     /// the name errors are reported under.
+    ///
+    /// # Errors
+    ///
+    /// A problem of the text (TOML, an unknown key or rule, a `[[suppress]]`
+    /// without a key or with a bad glob, a rule's problems), at its line and
+    /// column.
     pub fn parse(file: &str, text: &str, catalog: &mut Catalog) -> Result<Config, RuleError> {
         let raw: Raw = toml::from_str(text).map_err(|e| error_at(file, text, e.span(), e.message().to_owned()))?;
         catalog.add_defs(file, text, raw.rule)?;
@@ -135,7 +167,8 @@ impl Config {
         })
     }
 
-    /// Apply severity overrides.
+    /// The file's severity override, else the rule's (the user's own
+    /// overrides come first: [`crate::Project::severity`]).
     pub fn severity_of(&self, f: &Finding) -> Severity {
         self.severity.get(&f.rule.id).copied().unwrap_or(f.rule.severity)
     }

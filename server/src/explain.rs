@@ -82,7 +82,7 @@ pub const DOCTOR_POINTER: &str =
 
 /// Whether `rule`'s causes are the doctor's to tell apart.
 pub fn doctor_applies(rule: &Rule) -> bool {
-    rule.actions.iter().any(|a| a == "doctor")
+    rule.actions.contains(&crate::rules::Action::Doctor)
 }
 
 /// The first fix step of a finding, fitted to who printed it (what `scan`'s

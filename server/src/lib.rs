@@ -10,13 +10,23 @@
 //! - the faces (`errsig scan`, and later the language server and the doctor)
 //!   sit on top and are the only parts that read files or talk to anyone.
 #![warn(missing_docs)]
+// The invariants ARCHITECTURE.md lists, kept by the compiler: no unsafe code
+// at all, and no I/O outside the tests (clippy.toml names the std::fs,
+// std::path, std::env, std::process and std::net items; the tests read
+// fixtures), nor printing.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::disallowed_methods, clippy::disallowed_types))]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod config;
 pub mod explain;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod schemas;
 
+pub use project::Project;
 use rules::{Catalog, Rule, Severity};
 use scan::{Event, ScanConfig, Scanner};
 use std::collections::VecDeque;

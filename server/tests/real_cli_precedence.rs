@@ -61,7 +61,9 @@ struct Case {
 #[test]
 fn the_key_that_arrives_is_the_one_the_doctor_names() {
     // SAFETY: geteuid(2) has no preconditions and touches no memory.
-    if unsafe { libc::geteuid() } != 0 {
+    #[allow(unsafe_code)]
+    let euid = unsafe { libc::geteuid() };
+    if euid != 0 {
         eprintln!("SKIPPED real_cli_precedence: needs root for `unshare -n` (a loopback-only network namespace)");
         return;
     }

@@ -45,11 +45,12 @@ contents() {
   local want listing
   listing="$(tar tzf "$archive")" || return 1
   for want in errsig README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE doc/errsig.1 \
-    complete/errsig.bash complete/_errsig complete/errsig.fish complete/_errsig.ps1 complete/errsig.elv; do
+    complete/errsig.bash complete/_errsig complete/errsig.fish complete/_errsig.ps1 complete/errsig.elv \
+    schemas/errsig.schema.json schemas/rules.schema.json schemas/scan-record.schema.json; do
     grep -qx "$name/$want" <<< "$listing" || { echo "missing $name/$want in: $listing"; return 1; }
   done
 }
-check "the archive holds the binary, docs, licenses, completions and man page" contents
+check "the archive holds the binary, docs, licenses, completions, man page and schemas" contents
 check "the archive's .sha256 verifies" bash -c "cd '$dist' && sha256sum --check --quiet '$name.tar.gz.sha256'"
 stripped() {
   local bin="$dist/$name/errsig"

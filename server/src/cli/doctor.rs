@@ -9,7 +9,6 @@ use crate::doctor::fix::{self, FixId, Store};
 use crate::doctor::host::{Hooks, Host};
 use crate::doctor::{self, render, Options};
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -64,7 +63,8 @@ fn error_context(args: &Args) -> Result<Option<ErrorContext>, DoctorError> {
     if args.for_finding.is_none() && args.rule.is_none() {
         return Ok(None);
     }
-    let (catalog, config, _) = load(&[]).map_err(|e| DoctorError::Finding(format!("{e:#}")))?;
+    let project = load(&[]).map_err(|e| DoctorError::Finding(format!("{e:#}")))?;
+    let catalog = &project.catalog;
     if let Some(id) = &args.rule {
         let rule =
             catalog.get(id).ok_or_else(|| DoctorError::Finding(format!("no rule `{id}` (see `errsig rules`)")))?;
@@ -76,8 +76,8 @@ fn error_context(args: &Args) -> Result<Option<ErrorContext>, DoctorError> {
         .and_then(|(f, l)| Some((f, l.parse::<u32>().ok()?)))
         .ok_or_else(|| DoctorError::Finding(format!("`{what}` is not FILE:LINE")))?;
     let bytes = std::fs::read(file).map_err(|source| DoctorError::Read { path: file.into(), source })?;
-    let columns = config.columns.or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(1 << 20)]));
-    let found = errsig::scan_bytes(Arc::new(catalog), columns, &bytes);
+    let columns = project.columns().or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(1 << 20)]));
+    let found = errsig::scan_bytes(catalog.clone(), columns, &bytes);
     let hit = found
         .iter()
         .find(|f| (f.event.start.line + 1..=f.event.end.line + 1).contains(&line))

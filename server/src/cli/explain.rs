@@ -6,7 +6,6 @@ use anyhow::{bail, Context, Result};
 use errsig::explain::markdown;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct RulesArgs {
@@ -28,17 +27,18 @@ pub struct ExplainArgs {
 }
 
 pub fn rules(args: RulesArgs) -> u8 {
-    let (catalog, config, _) = match load(&args.rules) {
+    let project = match load(&args.rules) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("errsig: {e:#}");
             return exit::ERROR;
         }
     };
-    let width = catalog.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let rules = project.catalog.rules();
+    let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut out = std::io::stdout().lock();
-    for r in catalog.rules() {
-        let sev = config.severity.get(&r.id).copied().unwrap_or(r.severity);
+    for r in rules {
+        let sev = project.rule_severity(r);
         if writeln!(out, "{:width$}  {:7}  {}", r.id, sev.to_string(), r.title).is_err() {
             break;
         }
@@ -60,16 +60,17 @@ pub fn explain(args: ExplainArgs) -> u8 {
 }
 
 fn explain_text(args: &ExplainArgs) -> Result<String> {
-    let (catalog, config, _) = load(&args.rules)?;
-    if let Some(rule) = catalog.get(&args.what) {
+    let project = load(&args.rules)?;
+    if let Some(rule) = project.catalog.get(&args.what) {
         return Ok(markdown(rule, None));
     }
     let Some((file, line)) = args.what.rsplit_once(':').and_then(|(f, l)| Some((f, l.parse::<u32>().ok()?))) else {
         bail!("`{}` is neither a rule id (see `errsig rules`) nor FILE:LINE", args.what);
     };
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
-    let columns = args.columns.or(config.columns).or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(1 << 20)]));
-    let found = errsig::scan_bytes(Arc::new(catalog), columns, &bytes);
+    let columns =
+        args.columns.or(project.columns()).or_else(|| errsig::infer_columns(&bytes[..bytes.len().min(1 << 20)]));
+    let found = errsig::scan_bytes(project.catalog.clone(), columns, &bytes);
     let Some(hit) = found.iter().find(|f| (f.event.start.line + 1..=f.event.end.line + 1).contains(&line)) else {
         bail!("{}", no_finding(file, line, found.iter().map(|f| f.event.start.line + 1)));
     };

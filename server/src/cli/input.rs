@@ -14,6 +14,7 @@ pub const MAP_MIN: u64 = 1024 * 1024;
 /// Map a whole file read-only, or `None` when it cannot be mapped (some file
 /// systems, a file being truncated under us is the caller's risk, as it is
 /// for ripgrep): the caller then reads it.
+#[allow(unsafe_code)] // mapping a file, below
 pub fn map(file: &std::fs::File) -> Option<memmap2::Mmap> {
     // SAFETY: the mapping is read-only and private to this process. Another
     // process truncating or rewriting the file while it is scanned can change

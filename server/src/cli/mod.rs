@@ -7,6 +7,8 @@ mod input;
 mod parallel;
 mod report;
 mod scan;
+#[cfg(test)]
+mod schemas;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Write;

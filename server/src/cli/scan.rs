@@ -5,7 +5,7 @@ use super::input;
 use super::parallel;
 use super::report::{self, Format, Item, Reporter, Stats};
 use anyhow::{Context, Result};
-use errsig::config::{self, Config};
+use errsig::project::{self, Located, Project};
 use errsig::rules::{Catalog, Severity};
 use errsig::{Engine, Finding};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -86,9 +86,8 @@ impl FailOn {
 /// What every file of this run shares.
 struct Run {
     catalog: Arc<Catalog>,
-    config: Config,
-    /// The directory of `.errsig.toml`: suppression paths are relative to it.
-    root: Option<PathBuf>,
+    /// The project of the current directory: suppressions and severities.
+    project: Project,
     columns: Option<usize>,
     reporter: Box<dyn Reporter>,
     stats: Stats,
@@ -101,39 +100,37 @@ struct Run {
     implicit_cwd: bool,
 }
 
-/// The first `.errsig.toml` in `dir` or one of its parents.
-pub fn discover(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().map(|d| d.join(config::FILE_NAME)).find(|p| p.is_file())
-}
-
-/// The catalog with the project's and the command line's rules, and the
-/// project's configuration.
-pub fn load(rule_files: &[PathBuf]) -> Result<(Catalog, Config, Option<PathBuf>)> {
-    let mut catalog = Catalog::builtin();
-    let mut config = Config::default();
-    let mut root = None;
-    if let Some(path) = std::env::current_dir().ok().as_deref().and_then(discover) {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        config = Config::parse(&path.display().to_string(), &text, &mut catalog)?;
-        root = path.parent().map(Path::to_path_buf);
-    }
+/// The project of the current directory (the first `.errsig.toml` in it or
+/// one of its parents), with the command line's rules after its own.
+pub fn load(rule_files: &[PathBuf]) -> Result<Project> {
+    let builtin = Arc::new(Catalog::builtin());
+    let cwd = std::env::current_dir().ok();
+    let found = cwd.as_deref().and_then(|d| project::discover(d, None, Path::is_file));
+    let mut project = match found {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            Project::parse(&path, &text, &builtin)?
+        }
+        None => Project::builtin(None, builtin),
+    };
+    project.cwd = cwd;
     for file in rule_files {
         let text =
             std::fs::read_to_string(file).with_context(|| format!("cannot read rule file {}", file.display()))?;
-        catalog.add_toml(&file.display().to_string(), &text)?;
+        project.add_rules(&file.display().to_string(), &text)?;
     }
-    Ok((catalog, config, root))
+    Ok(project)
 }
 
 pub fn run(args: Args) -> u8 {
-    let (catalog, config, root) = match load(&args.rules) {
+    let project = match load(&args.rules) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("errsig: {e:#}");
             return exit::ERROR;
         }
     };
-    let catalog = Arc::new(catalog);
+    let catalog = project.catalog.clone();
     // No path: standard input when something is piped in (or --tee asks for
     // it), else the current directory, as ripgrep does, rather than waiting
     // silently for a terminal's input.
@@ -169,9 +166,8 @@ pub fn run(args: Args) -> u8 {
     let mut run = Run {
         reporter,
         catalog,
-        columns: args.columns.or(config.columns),
-        config,
-        root,
+        columns: args.columns.or(project.columns()),
+        project,
         stats: Stats::default(),
         fail_on: args.fail_on.threshold(),
         failing: false,
@@ -283,7 +279,7 @@ impl Run {
         let (bytes, found) = scanned?;
         let (name, relative) = self.names(path);
         self.stats.bytes += bytes;
-        self.emit(&name, relative.as_deref(), found)?;
+        self.emit(&name, relative.as_ref(), found)?;
         self.file_done(&name, true)
     }
 
@@ -336,14 +332,14 @@ impl Run {
         self.scan_reader(Some(path), &mut reader, false).with_context(|| format!("cannot read {}", path.display()))
     }
 
-    /// The name a file is shown by, and its path relative to the project.
-    fn names(&self, path: Option<&Path>) -> (String, Option<PathBuf>) {
+    /// The name a file is shown by, and its path as the project sees it.
+    fn names(&self, path: Option<&Path>) -> (String, Option<Located>) {
         let shown = match path {
             Some(p) if self.implicit_cwd => p.strip_prefix(".").unwrap_or(p),
             p => p.unwrap_or(Path::new("")),
         };
         let name = if path.is_some() { shown.display().to_string() } else { "<stdin>".to_owned() };
-        (name, path.map(|p| relative_to(self.root.as_deref(), p)))
+        (name, path.map(|p| self.project.locate(p)))
     }
 
     /// A whole file in memory (mapped): the same findings, in the same
@@ -367,7 +363,7 @@ impl Run {
                 let by = lines_before.saturating_sub(piece.warm_lines);
                 let lines = parallel::scan(&catalog, columns, bytes, piece, |mut batch| {
                     parallel::shift(&mut batch, by);
-                    self.emit(&name, relative.as_deref(), batch)
+                    self.emit(&name, relative.as_ref(), batch)
                 })?;
                 self.piece_done(piece, lines, &mut lines_before);
                 continue;
@@ -386,7 +382,7 @@ impl Run {
                     let by = lines_before.saturating_sub(piece.warm_lines);
                     for mut batch in rx.iter() {
                         parallel::shift(&mut batch, by);
-                        self.emit(&name, relative.as_deref(), batch)?;
+                        self.emit(&name, relative.as_ref(), batch)?;
                     }
                     // The channel closes when the scan ends; it could fail to
                     // send only once this receiver was gone.
@@ -437,11 +433,11 @@ impl Run {
             }
             let found = feeder.push(&buf[..k]);
             if !found.is_empty() {
-                self.emit(&name, relative.as_deref(), found)?;
+                self.emit(&name, relative.as_ref(), found)?;
             }
         }
         let found = feeder.finish();
-        self.emit(&name, relative.as_deref(), found)?;
+        self.emit(&name, relative.as_ref(), found)?;
         self.file_done(&name, path.is_some())
     }
 
@@ -464,12 +460,10 @@ impl Run {
         Ok(())
     }
 
-    fn emit(&mut self, name: &str, relative: Option<&Path>, found: Vec<Finding>) -> Result<()> {
+    fn emit(&mut self, name: &str, relative: Option<&Located>, found: Vec<Finding>) -> Result<()> {
         for mut f in found {
-            if self.config.suppressed(relative, &f) {
-                continue;
-            }
-            f.severity = self.config.severity_of(&f);
+            let Some(severity) = self.project.shown(relative, &f) else { continue };
+            f.severity = severity;
             self.stats.count(f.severity);
             self.failing |= f.severity >= self.fail_on;
             let item = Item { path: name, finding: &f };
@@ -630,14 +624,5 @@ fn is_link_loop(path: &Path) -> bool {
     {
         let _ = path;
         false
-    }
-}
-
-/// `path` relative to the configuration's directory, for suppressions.
-fn relative_to(root: Option<&Path>, path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match root.and_then(|r| abs.strip_prefix(r).ok()) {
-        Some(rel) => rel.to_path_buf(),
-        None => path.to_path_buf(),
     }
 }

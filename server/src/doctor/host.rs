@@ -259,6 +259,8 @@ impl Host {
 }
 
 /// Kill a child and everything it started.
+// The one unsafe call of the doctor: kill(2) of the process group.
+#[allow(unsafe_code)]
 fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
     if let Ok(pid) = i32::try_from(child.id()) {

@@ -14,6 +14,7 @@ use super::session::{Open, State};
 use super::suppress::{self, Scope};
 use errsig::explain::markdown;
 use errsig::report::finding_markdown;
+use errsig::rules::Action;
 use errsig::Finding;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -21,16 +22,49 @@ use std::path::{Path, PathBuf};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::*;
 
-/// The shell command behind a rule's action id, for the ones that are one.
-fn shell_command(action: &str) -> Option<(&'static str, &'static str)> {
-    Some(match action {
-        "auth-status" => ("Check which credential Claude Code uses", "claude auth status"),
-        "login" => ("Sign in to Claude Code again", "claude /login"),
-        "setup-token" => ("Create a new long-lived Claude Code token", "claude setup-token"),
-        "aws-identity" => ("Check the AWS identity in use", "aws sts get-caller-identity"),
-        "gcloud-adc" => ("Refresh Google application-default credentials", "gcloud auth application-default login"),
-        _ => return None,
-    })
+/// What the server offers for one of a rule's actions.
+enum Offer {
+    /// A server command, with its title.
+    Server(String, Command),
+    /// A shell command for the user's terminal: its title and the command.
+    Shell(&'static str, &'static str),
+    /// Nothing of its own: the action is offered on every finding already
+    /// (explain, report, suppress), or not here (an untrusted workspace, the
+    /// live check without the user's `liveCheck`).
+    Nothing,
+}
+
+/// The offer behind a rule's action. Exhaustive: an action added to the
+/// registry does not compile until it says what the editor gets.
+fn offer(action: Action, trusted: bool, live_check: bool) -> Offer {
+    let server = |title: &str, c: Command| Offer::Server(title.to_owned(), c);
+    match action {
+        Action::Doctor | Action::CheckBaseUrl => server(
+            "Run errsig doctor: which credential wins, settings, stored login",
+            ServerCommand::Doctor.command("Doctor", json!({})),
+        ),
+        Action::UnsetShadowingEnv if trusted => server(
+            "Show where a key that overrides the login is set (and remove it from project settings)",
+            ServerCommand::DoctorFix.command("Unset", json!({ "id": "unset-env" })),
+        ),
+        Action::MoveCredentials if trusted => server(
+            "Move the stored login aside (a backup is kept)",
+            ServerCommand::DoctorFix.command("Move", json!({ "id": "move-credentials" })),
+        ),
+        Action::Probe if trusted && live_check => server(
+            "Check the key live: one request, after you confirm the host",
+            ServerCommand::DoctorProbe.command("Probe", json!({})),
+        ),
+        Action::UnsetShadowingEnv | Action::MoveCredentials | Action::Probe => Offer::Nothing,
+        Action::AuthStatus => Offer::Shell("Check which credential Claude Code uses", "claude auth status"),
+        Action::Login => Offer::Shell("Sign in to Claude Code again", "claude /login"),
+        Action::SetupToken => Offer::Shell("Create a new long-lived Claude Code token", "claude setup-token"),
+        Action::AwsIdentity => Offer::Shell("Check the AWS identity in use", "aws sts get-caller-identity"),
+        Action::GcloudAdc => {
+            Offer::Shell("Refresh Google application-default credentials", "gcloud auth application-default login")
+        }
+        Action::Explain | Action::Report | Action::Suppress => Offer::Nothing,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,36 +130,17 @@ pub(super) fn code_actions(params: &CodeActionParams, open: &Open, st: &State) -
         // The rule's actions fitted to who printed it: no `claude /login`
         // for an SDK's finding (`rules/advice.toml`).
         for a in f.rule.fitted(e.producer).actions {
-            let doctor_action = match a {
-                "doctor" | "check-base-url" => Some((
-                    "Run errsig doctor: which credential wins, settings, stored login".to_owned(),
-                    ServerCommand::Doctor.command("Doctor", json!({})),
-                )),
-                "unset-shadowing-env" if caps.trusted => Some((
-                    "Show where a key that overrides the login is set (and remove it from project settings)".to_owned(),
-                    ServerCommand::DoctorFix.command("Unset", json!({ "id": "unset-env" })),
-                )),
-                "move-credentials" if caps.trusted => Some((
-                    "Move the stored login aside (a backup is kept)".to_owned(),
-                    ServerCommand::DoctorFix.command("Move", json!({ "id": "move-credentials" })),
-                )),
-                "probe" if caps.trusted && st.settings.live_check => Some((
-                    "Check the key live: one request, after you confirm the host".to_owned(),
-                    ServerCommand::DoctorProbe.command("Probe", json!({})),
-                )),
-                _ => None,
-            };
-            if let Some((title, c)) = doctor_action {
-                out.push(action(title, c, &diags));
-                continue;
-            }
-            if let Some((title, shell)) = shell_command(a) {
-                let c = if caps.has(ClientCommand::RunInTerminal) {
-                    ClientCommand::RunInTerminal.command(title, json!({ "command": shell, "title": title }))
-                } else {
-                    ServerCommand::ShowCommand.command(title, json!({ "command": shell }))
-                };
-                out.push(action(format!("{title}: `{shell}`"), c, &diags));
+            match offer(a, caps.trusted, st.settings.live_check) {
+                Offer::Server(title, c) => out.push(action(title, c, &diags)),
+                Offer::Shell(title, shell) => {
+                    let c = if caps.has(ClientCommand::RunInTerminal) {
+                        ClientCommand::RunInTerminal.command(title, json!({ "command": shell, "title": title }))
+                    } else {
+                        ServerCommand::ShowCommand.command(title, json!({ "command": shell }))
+                    };
+                    out.push(action(format!("{title}: `{shell}`"), c, &diags));
+                }
+                Offer::Nothing => {}
             }
         }
         let explain = if caps.has(ClientCommand::OpenReport) {

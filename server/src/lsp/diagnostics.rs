@@ -1,11 +1,10 @@
 //! Findings → LSP diagnostics. Only `server/src/lsp/` knows LSP types.
 
 use super::document::{Document, Encoding};
-use super::settings::Project;
 use errsig::explain::headline;
 use errsig::rules::Severity;
 use errsig::scan::Pos;
-use errsig::Finding;
+use errsig::{Finding, Project};
 use serde_json::json;
 use std::path::Path;
 use std::str::FromStr;
@@ -30,11 +29,8 @@ pub fn range(f: &Finding, removed: u32, enc: Encoding) -> Range {
 /// The findings of a document that are not suppressed, with their
 /// effective severity.
 pub fn visible<'a>(doc: &'a Document, project: &Project, path: Option<&Path>) -> Vec<(&'a Finding, Severity)> {
-    let relative = path.map(|p| project.relative(p));
-    doc.findings()
-        .filter(|f| !project.config.suppressed(relative.as_deref(), f))
-        .map(|f| (f, project.severity(f)))
-        .collect()
+    let at = path.map(|p| project.locate(p));
+    doc.findings().filter_map(|f| Some((f, project.shown(at.as_ref(), f)?))).collect()
 }
 
 fn lsp_severity(s: Severity) -> DiagnosticSeverity {

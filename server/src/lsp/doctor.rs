@@ -61,7 +61,8 @@ async fn progress_begin(
     Some(backend.client.progress(token, title).begin().await)
 }
 
-/// Run one of the doctor's commands (trust was checked by the caller).
+/// Run one of the doctor's commands (trust was checked by the caller): a
+/// named step each, every one in its own task.
 pub(super) async fn execute(
     backend: &Backend,
     command: ServerCommand,
@@ -69,129 +70,140 @@ pub(super) async fn execute(
 ) -> Result<Option<Value>> {
     match command {
         ServerCommand::Doctor => {
-            let me = backend.clone();
-            tokio::spawn(async move {
-                let progress = progress_begin(&me, "errsig doctor").await;
-                let h = host(&me);
-                let options = Options { tools: true, ..Options::default() };
-                let report = tokio::task::spawn_blocking(move || h.map(|h| doctor::run(&h, &options, None))).await;
-                if let Some(p) = progress {
-                    p.finish().await;
-                }
-                match report {
-                    Ok(Ok(r)) => {
-                        let mut md = render::markdown(&r);
-                        let ids = me.request_ids();
-                        if !ids.is_empty() {
-                            md.push_str("\n## Request ids in open documents\n\n");
-                            for id in ids {
-                                md.push_str(&format!("- `{id}`\n"));
-                            }
-                        }
-                        let (can_show, dir) = {
-                            let st = me.state();
-                            (st.caps.show_document, report_dir(st.settings.report_dir.as_deref()))
-                        };
-                        match write(&dir.join("reports"), &format!("{}-doctor.md", stamp()), &md) {
-                            Ok(path) => show(&me, &path, can_show),
-                            Err(e) => me.client.show_message(MessageType::ERROR, e.message).await,
-                        }
-                    }
-                    Ok(Err(e)) => {
-                        me.client.show_message(MessageType::ERROR, format!("errsig doctor cannot run: {e}")).await
-                    }
-                    Err(e) => me.client.show_message(MessageType::ERROR, format!("errsig doctor failed: {e}")).await,
-                }
-            });
+            run_checks(backend);
             Ok(None)
         }
-        ServerCommand::DoctorProbe => {
-            if !backend.state().settings.live_check {
-                return Err(Error::invalid_params(
-                    "the live key check is off: enable the user setting errsig.liveCheck",
-                ));
-            }
-            let me = backend.clone();
-            tokio::spawn(async move {
-                let Ok(h) = host(&me) else { return };
-                let sources = checks::settings::read_all(&h);
-                let creds = checks::credentials::discover(&h, &sources);
-                let target = probe::target(&h, &sources);
-                let who = creds.print_mode().map_or("no credential".into(), |c| c.describe());
-                let host_name = checks::environment::url_host(&target.base);
-                let whence = match (&target.origin, target.from_project) {
-                    (Some(o), true) => format!(" (this host comes from a project file: {})", o.describe()),
-                    _ => String::new(),
-                };
-                let ask = ShowMessageRequestParams {
-                    typ: MessageType::WARNING,
-                    message: format!(
-                        "Send one request (GET /v1/models) to {host_name}{whence} with {who} to check it?"
-                    ),
-                    actions: Some(vec![
-                        MessageActionItem { title: "Send".into(), properties: Default::default() },
-                        MessageActionItem { title: "Cancel".into(), properties: Default::default() },
-                    ]),
-                };
-                let answer = me.client.show_message_request(ask.typ, ask.message, ask.actions).await;
-                if !matches!(answer, Ok(Some(ref a)) if a.title == "Send") {
-                    return;
-                }
-                let options = Options { probe: true, run_helper: false, yes: true, tools: false };
-                let result = tokio::task::spawn_blocking(move || probe::check(&h, &sources, &creds, &options)).await;
-                if let Ok(c) = result {
-                    let typ = if c.status >= doctor::Status::Warn { MessageType::WARNING } else { MessageType::INFO };
-                    let text = format!("{}{}", c.found, c.next.map(|n| format!(" — {n}")).unwrap_or_default());
-                    me.client.show_message(typ, errsig::scan::redact::redact(&text).into_owned()).await;
-                }
-            });
-            Ok(None)
-        }
-        ServerCommand::DoctorFix => {
-            let a: FixArgs = serde_json::from_value(params.arguments.first().cloned().unwrap_or_default())
-                .map_err(|e| Error::invalid_params(e.to_string()))?;
-            let h = host(backend).map_err(Error::invalid_params)?;
-            let sources = checks::settings::read_all(&h);
-            let me = backend.clone();
-            let plan = match fix::plan(&h, &sources, a.id) {
-                Ok(plan) => plan,
-                // Nothing to fix on this machine (say so): not a failed request.
-                Err(why) => {
-                    let why = why.to_string();
-                    let text = format!("errsig: {why}");
-                    tokio::spawn(async move { me.client.show_message(MessageType::INFO, text).await });
-                    return Ok(Some(json!({ "fix": a.id, "applied": false, "reason": why })));
-                }
-            };
-            tokio::spawn(async move {
-                let effect = plan.steps.join("\n");
-                if plan.changes.is_empty() {
-                    me.client.show_message(MessageType::INFO, effect).await;
-                    return;
-                }
-                let answer = me
-                    .client
-                    .show_message_request(
-                        MessageType::WARNING,
-                        format!("errsig will:\n{effect}"),
-                        Some(vec![
-                            MessageActionItem { title: "Apply".into(), properties: Default::default() },
-                            MessageActionItem { title: "Cancel".into(), properties: Default::default() },
-                        ]),
-                    )
-                    .await;
-                if !matches!(answer, Ok(Some(ref a)) if a.title == "Apply") {
-                    return;
-                }
-                match fix::apply(&plan) {
-                    Ok(done) => me.client.show_message(MessageType::INFO, done.join("\n")).await,
-                    Err(e) => me.client.show_message(MessageType::ERROR, e.to_string()).await,
-                }
-            });
-            Ok(Some(json!({ "fix": a.id })))
-        }
+        ServerCommand::DoctorProbe => live_check(backend),
+        ServerCommand::DoctorFix => apply_fix(backend, params),
         other => Err(Error::invalid_params(format!("{} is not a doctor command", other.id()))),
     }
+}
+
+/// `errsig.doctor`: run the checks (with `workDoneProgress`), write the
+/// markdown report with the open documents' request ids, and show it.
+fn run_checks(backend: &Backend) {
+    let me = backend.clone();
+    tokio::spawn(async move {
+        let progress = progress_begin(&me, "errsig doctor").await;
+        let h = host(&me);
+        let options = Options { tools: true, ..Options::default() };
+        let report = tokio::task::spawn_blocking(move || h.map(|h| doctor::run(&h, &options, None))).await;
+        if let Some(p) = progress {
+            p.finish().await;
+        }
+        match report {
+            Ok(Ok(r)) => {
+                let mut md = render::markdown(&r);
+                let ids = me.request_ids();
+                if !ids.is_empty() {
+                    md.push_str("\n## Request ids in open documents\n\n");
+                    for id in ids {
+                        md.push_str(&format!("- `{id}`\n"));
+                    }
+                }
+                let (can_show, dir) = {
+                    let st = me.state();
+                    (st.caps.show_document, report_dir(st.settings.report_dir.as_deref()))
+                };
+                match write(&dir.join("reports"), &format!("{}-doctor.md", stamp()), &md) {
+                    Ok(path) => show(&me, &path, can_show),
+                    Err(e) => me.client.show_message(MessageType::ERROR, e.message).await,
+                }
+            }
+            Ok(Err(e)) => {
+                me.client.show_message(MessageType::ERROR, format!("errsig doctor cannot run: {e}")).await;
+            }
+            Err(e) => me.client.show_message(MessageType::ERROR, format!("errsig doctor failed: {e}")).await,
+        }
+    });
+}
+
+/// `errsig.doctor.probe`: only with the user's `liveCheck`; ask, naming the
+/// host and the credential, then send the one request and say what came of
+/// it.
+fn live_check(backend: &Backend) -> Result<Option<Value>> {
+    if !backend.state().settings.live_check {
+        return Err(Error::invalid_params("the live key check is off: enable the user setting errsig.liveCheck"));
+    }
+    let me = backend.clone();
+    tokio::spawn(async move {
+        let Ok(h) = host(&me) else { return };
+        let sources = checks::settings::read_all(&h);
+        let creds = checks::credentials::discover(&h, &sources);
+        let target = probe::target(&h, &sources);
+        let who = creds.print_mode().map_or("no credential".into(), |c| c.describe());
+        let host_name = checks::environment::url_host(&target.base);
+        let whence = match (&target.origin, target.from_project) {
+            (Some(o), true) => format!(" (this host comes from a project file: {})", o.describe()),
+            _ => String::new(),
+        };
+        let ask = ShowMessageRequestParams {
+            typ: MessageType::WARNING,
+            message: format!("Send one request (GET /v1/models) to {host_name}{whence} with {who} to check it?"),
+            actions: Some(vec![
+                MessageActionItem { title: "Send".into(), properties: Default::default() },
+                MessageActionItem { title: "Cancel".into(), properties: Default::default() },
+            ]),
+        };
+        let answer = me.client.show_message_request(ask.typ, ask.message, ask.actions).await;
+        if !matches!(answer, Ok(Some(ref a)) if a.title == "Send") {
+            return;
+        }
+        let options = Options { probe: true, run_helper: false, yes: true, tools: false };
+        let result = tokio::task::spawn_blocking(move || probe::check(&h, &sources, &creds, &options)).await;
+        if let Ok(c) = result {
+            let typ = if c.status >= doctor::Status::Warn { MessageType::WARNING } else { MessageType::INFO };
+            let text = format!("{}{}", c.found, c.next.map(|n| format!(" — {n}")).unwrap_or_default());
+            me.client.show_message(typ, errsig::scan::redact::redact(&text).into_owned()).await;
+        }
+    });
+    Ok(None)
+}
+
+/// `errsig.doctor.fix`: plan the fix, show its exact effect and ask, then
+/// apply it with a private backup.
+fn apply_fix(backend: &Backend, params: &ExecuteCommandParams) -> Result<Option<Value>> {
+    let a: FixArgs = serde_json::from_value(params.arguments.first().cloned().unwrap_or_default())
+        .map_err(|e| Error::invalid_params(e.to_string()))?;
+    let h = host(backend).map_err(Error::invalid_params)?;
+    let sources = checks::settings::read_all(&h);
+    let me = backend.clone();
+    let plan = match fix::plan(&h, &sources, a.id) {
+        Ok(plan) => plan,
+        // Nothing to fix on this machine (say so): not a failed request.
+        Err(why) => {
+            let why = why.to_string();
+            let text = format!("errsig: {why}");
+            tokio::spawn(async move { me.client.show_message(MessageType::INFO, text).await });
+            return Ok(Some(json!({ "fix": a.id, "applied": false, "reason": why })));
+        }
+    };
+    tokio::spawn(async move {
+        let effect = plan.steps.join("\n");
+        if plan.changes.is_empty() {
+            me.client.show_message(MessageType::INFO, effect).await;
+            return;
+        }
+        let answer = me
+            .client
+            .show_message_request(
+                MessageType::WARNING,
+                format!("errsig will:\n{effect}"),
+                Some(vec![
+                    MessageActionItem { title: "Apply".into(), properties: Default::default() },
+                    MessageActionItem { title: "Cancel".into(), properties: Default::default() },
+                ]),
+            )
+            .await;
+        if !matches!(answer, Ok(Some(ref a)) if a.title == "Apply") {
+            return;
+        }
+        match fix::apply(&plan) {
+            Ok(done) => me.client.show_message(MessageType::INFO, done.join("\n")).await,
+            Err(e) => me.client.show_message(MessageType::ERROR, e.to_string()).await,
+        }
+    });
+    Ok(Some(json!({ "fix": a.id })))
 }
 
 /// The local facts, cached with the state of the files they come from: a

@@ -45,6 +45,7 @@ pub struct Backend {
 /// thread frees in that thread's arena: after 1,000 opens of 100 KB that was
 /// megabytes of resident memory holding nothing (BENCHMARKS.md). Called when
 /// the last open of a burst is in; a no-op elsewhere.
+#[allow(unsafe_code)] // malloc_trim(3), below
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only walks the allocator's own free lists and
@@ -318,7 +319,7 @@ impl LanguageServer for Backend {
                 match serde_json::from_value::<Settings>(s) {
                     Ok(s) => st.settings = s,
                     Err(e) => {
-                        st.messages.push(format!("errsig: invalid initialization settings ({e}); using defaults"))
+                        st.messages.push(format!("errsig: invalid initialization settings ({e}); using defaults"));
                     }
                 }
             }

@@ -5,7 +5,8 @@
 use super::caps::ClientCaps;
 use super::diagnostics;
 use super::document::{Document, Encoding};
-use super::settings::{self, Project, Settings};
+use super::settings::{self, Settings};
+use errsig::Project;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,18 +97,18 @@ impl State {
             return p.clone();
         }
         let mut project = match &file {
-            Some(f) => match Project::load(f) {
+            Some(f) => match settings::load(f) {
                 Ok(p) => p,
                 Err(e) => {
                     self.messages.push(format!("errsig: {e} — using the built-in rules"));
-                    Project::builtin(f.parent().map(Path::to_path_buf))
+                    settings::builtin_project(f.parent().map(Path::to_path_buf))
                 }
             },
-            None => Project::builtin(folder),
+            None => settings::builtin_project(folder),
         };
         project.user_severity = self.settings.severity.clone();
         if let Some(old) = self.previous.get(&key) {
-            if old.file == project.file && old.rules_text == project.rules_text {
+            if project.same_rules(old) {
                 project.catalog = old.catalog.clone();
             }
         }

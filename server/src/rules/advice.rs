@@ -38,8 +38,8 @@
 //! line. The advice is attached to the built-in rules it names; a user rule
 //! that replaces one of them by id has its own texts and no fitted advice.
 
-use super::schema::{line_col, Cause, Confidence, ACTIONS};
-use super::{Rule, RuleError};
+use super::schema::{line_col, unknown_producer, Cause, Confidence};
+use super::{Action, Rule, RuleError};
 use crate::scan::Producer;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -57,9 +57,9 @@ pub struct Family {
     /// Where its key comes from (markdown).
     pub key: String,
     /// Actions of the rule that are not offered for its findings.
-    pub without_actions: Vec<String>,
+    pub without_actions: Vec<Action>,
     /// Actions offered first for its findings.
-    pub actions: Vec<String>,
+    pub actions: Vec<Action>,
     /// It runs Claude Code (the Agent SDKs): Claude Code's precedence picks
     /// the credential, so the rule's own advice follows the family's first
     /// cause and fix whole.
@@ -85,15 +85,15 @@ pub struct Advice {
 }
 
 /// What a finding's explanation says, fitted to who printed it: the causes
-/// most likely first, the fix steps in order, the action ids in order.
+/// most likely first, the fix steps in order, the actions in order.
 #[derive(Debug, Clone)]
 pub struct Fitted<'a> {
     /// The causes.
     pub causes: Vec<&'a Cause>,
     /// The fix steps (markdown).
     pub fixes: Vec<&'a str>,
-    /// The action ids.
-    pub actions: Vec<&'a str>,
+    /// The actions.
+    pub actions: Vec<Action>,
     /// The family whose advice this is, when not the rule's own.
     pub family: Option<&'a Family>,
 }
@@ -110,7 +110,7 @@ impl Rule {
             return Fitted {
                 causes: self.causes.iter().collect(),
                 fixes: self.fixes.iter().map(String::as_str).collect(),
-                actions: self.actions.iter().map(String::as_str).collect(),
+                actions: self.actions.clone(),
                 family: None,
             };
         };
@@ -134,9 +134,9 @@ impl Rule {
             .map(String::as_str)
             .chain(self.fixes.iter().enumerate().filter(|&(i, _)| keep(&a.without_fixes, i)).map(|(_, f)| f.as_str()))
             .collect();
-        let mut actions: Vec<&str> = a.family.actions.iter().map(String::as_str).collect();
-        for x in &self.actions {
-            if !a.family.without_actions.contains(x) && !actions.contains(&x.as_str()) {
+        let mut actions = a.family.actions.clone();
+        for &x in &self.actions {
+            if !a.family.without_actions.contains(&x) && !actions.contains(&x) {
                 actions.push(x);
             }
         }
@@ -200,36 +200,36 @@ pub fn attach(file: &str, text: &str, rules: &mut [Arc<Rule>]) -> Result<(), Vec
         let mut producers = Vec::new();
         for p in &f.producers {
             match Producer::from_name(p.get_ref()) {
-                Some(Producer::ClaudeCode) | Some(Producer::Unknown) => err(
+                Some(Producer::ClaudeCode | Producer::Unknown) => err(
                     p.span(),
                     format!("producer `{}` keeps the rules' own advice and belongs to no family", p.get_ref()),
                 ),
                 Some(x) if families.iter().any(|g| g.producers.contains(&x)) => {
-                    err(p.span(), format!("producer `{}` is already in another family", p.get_ref()))
+                    err(p.span(), format!("producer `{}` is already in another family", p.get_ref()));
                 }
                 Some(x) => producers.push(x),
-                None => err(
-                    p.span(),
-                    format!(
-                        "unknown producer `{}`, expected one of {}",
-                        p.get_ref(),
-                        Producer::ALL.map(Producer::as_str).join(", ")
-                    ),
-                ),
+                None => err(p.span(), unknown_producer(p.get_ref())),
             }
         }
-        for a in f.without_actions.iter().chain(&f.actions) {
-            if !ACTIONS.contains(&a.get_ref().as_str()) {
-                err(a.span(), format!("unknown action `{}`, expected one of {}", a.get_ref(), ACTIONS.join(", ")));
+        let mut actions = |list: &[Spanned<String>]| -> Vec<Action> {
+            let mut out = Vec::new();
+            for a in list {
+                match Action::from_name(a.get_ref()) {
+                    Some(x) => out.push(x),
+                    None => err(a.span(), Action::unknown(a.get_ref())),
+                }
             }
-        }
+            out
+        };
+        let without_actions = actions(&f.without_actions);
+        let actions = actions(&f.actions);
         families.push(Arc::new(Family {
             id: f.id,
             producers,
             name: f.name,
             key: f.key,
-            without_actions: f.without_actions.into_iter().map(Spanned::into_inner).collect(),
-            actions: f.actions.into_iter().map(Spanned::into_inner).collect(),
+            without_actions,
+            actions,
             runs_claude_code: f.runs_claude_code,
         }));
     }
@@ -481,14 +481,20 @@ rule = "no-such-rule"
                         assert!(!f.contains(m), "{} for {}: a fix says {m:?}: {f}", r.id, p.as_str());
                     }
                 }
-                for a in ["auth-status", "login", "setup-token", "move-credentials", "unset-shadowing-env"] {
+                for a in [
+                    Action::AuthStatus,
+                    Action::Login,
+                    Action::SetupToken,
+                    Action::MoveCredentials,
+                    Action::UnsetShadowingEnv,
+                ] {
                     assert!(!fit.actions.contains(&a), "{} for {}: action {a}", r.id, p.as_str());
                 }
             }
             // Claude Code's findings keep everything as written.
             let own = r.fitted(Producer::ClaudeCode);
             assert_eq!(own.fixes, r.fixes.iter().map(String::as_str).collect::<Vec<_>>(), "{}", r.id);
-            assert_eq!(own.actions, r.actions.iter().map(String::as_str).collect::<Vec<_>>(), "{}", r.id);
+            assert_eq!(own.actions, r.actions, "{}", r.id);
             assert_eq!(r.fitted(Producer::Unknown).fixes, own.fixes, "{}", r.id);
         }
     }

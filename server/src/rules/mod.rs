@@ -8,16 +8,19 @@
 //!
 //! Matching picks, for each event, the matching rule with the highest
 //! `priority` (the earliest loaded among equals): specific variants beat the
-//! generic rule for their status, which beats the catch-alls.
+//! generic rule for their status, which beats the catch-alls ([`Tier`]).
 
+mod action;
 mod advice;
 mod schema;
 
+pub use action::Action;
 pub use advice::{Advice, Family, Fitted};
-pub use schema::{anchor_problem, error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, ACTIONS, MIN_ANCHOR};
+pub(crate) use schema::file_schema;
+pub use schema::{anchor_problem, error_at, line_col, Cause, Confidence, Link, RuleDef, Severity, Tier, MIN_ANCHOR};
 
 use crate::scan::user_anchors::{UserAnchor, UserAnchors};
-use crate::scan::{Event, Platform};
+use crate::scan::{Event, Platform, Producer};
 use regex::{Regex, RegexSet};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -78,7 +81,7 @@ pub struct Matcher {
     /// Platforms (empty: any).
     pub platform: Vec<Platform>,
     /// Producers (empty: any).
-    pub producer: Vec<String>,
+    pub producer: Vec<Producer>,
 }
 
 impl Matcher {
@@ -90,7 +93,7 @@ impl Matcher {
             || ev.error_type.as_ref().is_some_and(|t| self.error_type.iter().any(|x| x == t));
         let msg_ok = self.message.as_ref().is_none_or(|re| ev.message.as_deref().is_some_and(|m| re.is_match(m)));
         let platform_ok = self.platform.is_empty() || self.platform.contains(&ev.platform);
-        let producer_ok = self.producer.is_empty() || self.producer.iter().any(|p| p == ev.producer.as_str());
+        let producer_ok = self.producer.is_empty() || self.producer.contains(&ev.producer);
         status_ok && type_ok && msg_ok && platform_ok && producer_ok
     }
 }
@@ -122,7 +125,8 @@ pub struct Rule {
     pub title: String,
     /// Default severity.
     pub severity: Severity,
-    /// Higher wins among matching rules.
+    /// Higher wins among matching rules (a [`Tier`]'s number, or the
+    /// rule file's own).
     pub priority: i32,
     /// One self-contained sentence.
     pub summary: String,
@@ -136,8 +140,8 @@ pub struct Rule {
     pub fixes: Vec<String>,
     /// How to know the fix worked (markdown).
     pub verify: String,
-    /// Fix action ids (see the registry in ARCHITECTURE.md).
-    pub actions: Vec<String>,
+    /// Fix actions (see the registry in ARCHITECTURE.md).
+    pub actions: Vec<Action>,
     /// Documentation links.
     pub links: Vec<Link>,
     /// What it matches.
@@ -179,10 +183,13 @@ impl Catalog {
     pub fn builtin() -> Catalog {
         let mut c = Catalog::default();
         for (name, text) in BUILTIN {
-            // The built-in files are checked by the tests; a broken one is a
-            // bug of this binary, not of the user's input.
-            if let Err(e) = c.add_toml(name, text) {
-                panic!("built-in rule file is invalid: {e}");
+            // The built-in files are checked by the tests (their context
+            // patterns together too); a broken one is a bug of this binary,
+            // not of the user's input. Their context set is compiled on
+            // first use, not once per file.
+            match schema::parse(name, text) {
+                Ok(rules) => c.merge(rules),
+                Err(e) => panic!("built-in rule file is invalid: {e}"),
             }
         }
         if let Err(errors) = advice::attach(ADVICE.0, ADVICE.1, &mut c.rules) {
@@ -193,20 +200,59 @@ impl Catalog {
     }
 
     /// Add (or replace, by id) the `[[rule]]` tables of a TOML text.
+    ///
+    /// # Errors
+    ///
+    /// Every problem of the text (TOML, the rule format, a regex, an
+    /// action, a producer, an anchor), each at its line and column; or the
+    /// catalog's context patterns failing to compile together. Nothing of
+    /// the text is added then.
     pub fn add_toml(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
         let rules = schema::parse(file, text)?;
-        self.add(rules);
-        Ok(())
+        self.add(file, rules)
     }
 
     /// Add (or replace, by id) rule tables already read from `text`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Catalog::add_toml`].
     pub fn add_defs(&mut self, file: &str, text: &str, defs: Vec<RuleDef>) -> Result<(), RuleError> {
         let rules = schema::build(file, text, defs)?;
-        self.add(rules);
+        self.add(file, rules)
+    }
+
+    /// Add checked rules, and check what no single rule can show: that every
+    /// context pattern of the catalog compiles into one set (each compiles
+    /// alone, but together they can pass the regex size limit). A set that
+    /// does not compile would keep no line as context, silently; so it is
+    /// the file's error instead, and the set compiled here is the one the
+    /// engines share.
+    fn add(&mut self, file: &str, rules: Vec<Rule>) -> Result<(), RuleError> {
+        // A project file without rules changes nothing (and keeps the set
+        // compiled lazily, once, for the shared built-in catalog).
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let mut next = Catalog { rules: self.rules.clone(), ..Catalog::default() };
+        next.merge(rules);
+        let set = RegexSet::new(next.patterns()).map_err(|e| RuleError {
+            file: file.to_owned(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the context patterns (`[[rule.context]] when`) of the rules together do not compile: {}",
+                e.to_string().lines().last().unwrap_or("too large")
+            ),
+            also: Vec::new(),
+        })?;
+        next.context = OnceLock::from(Arc::new(set));
+        *self = next;
         Ok(())
     }
 
-    fn add(&mut self, rules: Vec<Rule>) {
+    /// Add (or replace, by id) rules, unchecked.
+    fn merge(&mut self, rules: Vec<Rule>) {
         self.context = OnceLock::new();
         self.anchors = OnceLock::new();
         for r in rules {
@@ -216,6 +262,11 @@ impl Catalog {
                 None => self.rules.push(r),
             }
         }
+    }
+
+    /// Every context pattern of every rule.
+    fn patterns(&self) -> Vec<&str> {
+        self.rules.iter().flat_map(|r| r.context.iter().map(|c| c.when.as_str())).collect()
     }
 
     /// All rules, in load order.
@@ -242,10 +293,10 @@ impl Catalog {
     /// Every context pattern of every rule, for the scanner to keep nearby
     /// lines that match one.
     pub fn context_patterns(&self) -> RegexSet {
-        let pats: Vec<&str> = self.rules.iter().flat_map(|r| r.context.iter().map(|c| c.when.as_str())).collect();
-        // Each pattern compiled on its own when loaded; together they can
-        // only fail on size, and then no line is kept as context.
-        RegexSet::new(pats).unwrap_or_else(|_| RegexSet::empty())
+        // Rules added by `add_toml`/`add_defs` were checked to compile
+        // together, and the built-in ones are by a test: the empty set
+        // (no line kept as context) is not reached.
+        RegexSet::new(self.patterns()).unwrap_or_else(|_| RegexSet::empty())
     }
 
     /// The anchor literals of every rule, searched by the scanner besides
@@ -258,7 +309,8 @@ impl Catalog {
             .clone()
     }
 
-    /// [`Catalog::context_patterns`], compiled on first use and shared.
+    /// [`Catalog::context_patterns`], compiled on first use (or when rules
+    /// were added) and shared.
     pub fn context_set(&self) -> Arc<RegexSet> {
         self.context.get_or_init(|| Arc::new(self.context_patterns())).clone()
     }
@@ -299,6 +351,78 @@ mod tests {
             .add_toml("mine.toml", "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"error\"\nactions = [\"rm-rf\"]\n")
             .unwrap_err();
         assert!(e.message.contains("rm-rf"), "{e}");
+    }
+
+    /// A tier's name and its number rank a rule alike; user rules written
+    /// with numbers keep loading; an unknown tier names the known ones.
+    #[test]
+    fn priorities_are_tiers_or_numbers() {
+        let rule = |p: &str| format!("[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"error\"\npriority = {p}\n");
+        for t in Tier::ALL {
+            let mut named = Catalog::default();
+            named.add_toml("a.toml", &rule(&format!("\"{}\"", t.as_str()))).unwrap();
+            let mut numbered = Catalog::default();
+            numbered.add_toml("b.toml", &rule(&t.priority().to_string())).unwrap();
+            assert_eq!(named.rules()[0].priority, numbered.rules()[0].priority, "{t:?}");
+        }
+        let mut c = Catalog::default();
+        c.add_toml("c.toml", &rule("40")).unwrap();
+        assert_eq!(c.rules()[0].priority, 40);
+        let e = c.add_toml("d.toml", &rule("\"urgent\"")).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.message.contains("unknown priority tier `urgent`") && e.message.contains("most-specific"), "{e}");
+        let ranks: Vec<i32> = Tier::ALL.map(Tier::priority).into();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+        // The built-in files name their tiers rather than numbers.
+        for (name, text) in BUILTIN {
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.starts_with("priority = ") && l[11..].starts_with(|c: char| c.is_ascii_digit())),
+                "{name}"
+            );
+        }
+    }
+
+    /// Every problem of a rule file is reported, in file order, not just
+    /// the first; nothing of the file is loaded.
+    #[test]
+    fn every_problem_of_a_rule_file_is_reported() {
+        let mut c = Catalog::builtin();
+        let n = c.rules().len();
+        let text = "[[rule]]\nid = \"bad id\"\ntitle = \"t\"\nseverity = \"error\"\nactions = [\"rm-rf\"]\n\
+                    [rule.match]\nstatus = [\"6xx\"]\nmessage = '(unclosed'\nproducer = [\"nope\"]\n\
+                    [[rule.context]]\nwhen = '[z-a]'\ntext = \"n\"\n";
+        let e = c.add_toml("mine.toml", text).unwrap_err();
+        let lines: Vec<usize> = std::iter::once(&e).chain(&e.also).map(|e| e.line).collect();
+        assert_eq!(lines, [2, 5, 7, 8, 9, 11], "{e}");
+        let all = e.to_string();
+        for m in ["bad id", "unknown action `rm-rf`", "status must be", "invalid regex", "unknown producer `nope`"] {
+            assert!(all.contains(m), "{m}: {all}");
+        }
+        assert_eq!(c.rules().len(), n, "nothing of a broken file is loaded");
+    }
+
+    /// Context patterns that compile one by one but not together are the
+    /// rule file's error, not context silently dropped; the built-in ones
+    /// compile together.
+    #[test]
+    fn context_patterns_that_do_not_compile_together_are_an_error() {
+        let c = Catalog::builtin();
+        assert!(RegexSet::new(c.patterns()).is_ok());
+        assert!(c.context_set().len() > 5);
+        let big = r"\w{100}";
+        assert!(Regex::new(big).is_ok(), "one alone compiles");
+        let mut text = String::new();
+        for i in 0..4 {
+            text.push_str(&format!("[[rule]]\nid = \"c{i}\"\ntitle = \"t\"\nseverity = \"info\"\n[[rule.context]]\nwhen = '{big}'\ntext = \"n\"\n"));
+        }
+        let mut c = Catalog::builtin();
+        let n = c.rules().len();
+        let e = c.add_toml("big.toml", &text).unwrap_err();
+        assert!(e.message.contains("context patterns") && e.message.contains("together"), "{e}");
+        assert_eq!(c.rules().len(), n, "nothing of the file is added");
+        assert_eq!(c.context_set().len(), Catalog::builtin().context_set().len());
     }
 
     #[test]

@@ -3,11 +3,16 @@
 //! way (text → anchors → candidate → event builder → event).
 
 use super::text::Pos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who printed an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+///
+/// Its names (`claude-code`, `python-sdk`, …) are serde's, one spelling for
+/// every output format and every data file: [`Producer::as_str`] and
+/// [`Producer::from_name`] agree with them (tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(description = "Who printed an error.")]
 pub enum Producer {
     /// The Claude Code CLI (print mode, TUI, JSON output, debug log).
     ClaudeCode,
@@ -89,7 +94,7 @@ impl Producer {
 
     /// The producer of a name, as rule files and `producers.toml` write it.
     pub fn from_name(name: &str) -> Option<Producer> {
-        Producer::ALL.into_iter().find(|p| p.as_str() == name)
+        from_name(name)
     }
 
     /// Whether the program sends what the user configured for it (the
@@ -100,9 +105,10 @@ impl Producer {
     }
 }
 
-/// Who refused the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+/// Who refused the request (named as [`Producer`] is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(description = "Who refused the request.")]
 pub enum Platform {
     /// The Anthropic API or its edge.
     #[default]
@@ -118,10 +124,11 @@ pub enum Platform {
 impl Platform {
     /// The platform of a name, as rule files and `texts.toml` write it.
     pub fn from_name(name: &str) -> Option<Platform> {
-        [Platform::Anthropic, Platform::Bedrock, Platform::Vertex, Platform::Gateway]
-            .into_iter()
-            .find(|p| p.as_str() == name)
+        from_name(name)
     }
+
+    /// Every platform.
+    pub const ALL: [Platform; 4] = [Platform::Anthropic, Platform::Bedrock, Platform::Vertex, Platform::Gateway];
 
     /// The name used in every output format and in rule files.
     pub fn as_str(self) -> &'static str {
@@ -134,8 +141,14 @@ impl Platform {
     }
 }
 
+/// A unit variant of a vocabulary by its serde name: the derived
+/// `Deserialize` is the one list of names.
+fn from_name<'de, T: Deserialize<'de>>(name: &'de str) -> Option<T> {
+    T::deserialize(serde::de::value::BorrowedStrDeserializer::<serde::de::value::Error>::new(name)).ok()
+}
+
 /// A nearby line kept because a rule may use it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextLine {
     /// 0-based line number.
     pub line: u32,
@@ -144,7 +157,11 @@ pub struct ContextLine {
 }
 
 /// One printing of an API error. Every string is redacted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Not `Serialize`: what a face writes of it is the face's own record (the
+/// JSON record is `cli/report/json.rs`'s, versioned), so the engine's
+/// vocabulary can change without changing an output format.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Where the printing starts: its first token.
     pub start: Pos,
@@ -171,4 +188,24 @@ pub struct Event {
     pub text: String,
     /// Nearby lines the rules may use.
     pub context: Vec<ContextLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `as_str`, `from_name` and serde spell every name alike.
+    #[test]
+    fn names_round_trip_through_serde() {
+        for p in Producer::ALL {
+            assert_eq!(serde_json::to_value(p).ok(), Some(p.as_str().into()));
+            assert_eq!(Producer::from_name(p.as_str()), Some(p));
+        }
+        for p in Platform::ALL {
+            assert_eq!(serde_json::to_value(p).ok(), Some(p.as_str().into()));
+            assert_eq!(Platform::from_name(p.as_str()), Some(p));
+        }
+        assert_eq!(Producer::from_name("ClaudeCode"), None);
+        assert_eq!(Platform::from_name("aws"), None);
+    }
 }

@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 pub use count::{Count, Quiet};
 pub use human::Human;
+#[cfg(test)]
+pub(super) use json::record_schema;
 
 /// The formats of `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
