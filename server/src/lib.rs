@@ -93,6 +93,18 @@ impl Engine {
         self.release(Some(self.scanner.line()))
     }
 
+    /// Complete lines in which [`scan::first_kept_line`] found nothing:
+    /// skipped as feeding them would read them, without searching them
+    /// again. The findings this releases, or `None` when the scanner is not
+    /// idle (something open, held or being joined), and the lines must be
+    /// fed instead.
+    pub fn skip_quiet(&mut self, lines: &[u8]) -> Option<Vec<Finding>> {
+        if !self.scanner.skip_quiet(lines) {
+            return None;
+        }
+        Some(self.release(Some(self.scanner.line())))
+    }
+
     /// End of input: the remaining findings.
     pub fn finish(mut self) -> Vec<Finding> {
         let mut events = Vec::new();
