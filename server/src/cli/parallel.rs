@@ -35,6 +35,15 @@ const PARALLEL_MIN: usize = 8 * 1024 * 1024;
 /// The smallest piece: each costs an engine (its context patterns) and a
 /// warm-up.
 const PIECE_MIN: usize = 4 * 1024 * 1024;
+/// The largest piece: a later piece's findings wait in memory until the
+/// pieces before it are written, and a piece of nothing but errors finds
+/// one in every line (`cli/scan.rs` lets a later piece run ahead by
+/// [`AHEAD_READS`] reads, about one piece).
+const PIECE_MAX: usize = 4 * 1024 * 1024;
+/// How many reads' findings a later piece's thread may hold before it
+/// waits for the pieces before it to be written: as many as a piece has,
+/// so that the cores scan side by side even when every line is an error.
+pub const AHEAD_READS: usize = PIECE_MAX / CHUNK;
 /// Lines a piece's engine reads before the piece: twice what its state can
 /// depend on.
 pub const WARM_LINES: usize = 2 * errsig::HISTORY_LINES;
@@ -76,7 +85,7 @@ pub fn pieces(bytes: &[u8], columns: Option<usize>, threads: usize) -> Vec<Piece
     }
     // A few pieces per thread, so that a slow piece holds up less of a
     // round.
-    let size = (bytes.len() / (threads * 4)).max(PIECE_MIN);
+    let size = (bytes.len() / (threads * 4)).clamp(PIECE_MIN, PIECE_MAX);
     pieces_of(bytes, size)
 }
 

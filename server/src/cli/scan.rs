@@ -359,9 +359,9 @@ impl Run {
         let pieces = parallel::pieces(bytes, columns, threads);
         // Pieces are scanned a round at a time, a thread each, and their
         // findings emitted in order as they come: a later piece's thread
-        // waits once it is `BATCHES` reads ahead, so memory holds a few
-        // reads' findings per thread, never a piece's.
-        const BATCHES: usize = 4;
+        // waits once it is `AHEAD_READS` reads ahead, so memory holds at
+        // most about a piece's findings per thread, never a file's.
+        const BATCHES: usize = parallel::AHEAD_READS;
         let catalog = self.catalog.clone();
         let mut lines_before = 0u32;
         for round in pieces.chunks(threads.max(1)) {
