@@ -286,6 +286,36 @@ mod tests {
         assert!(largest <= CHUNK / line.len() + 64, "a batch of {largest}");
     }
 
+    /// Every fixture back to back, with no quiet line between them, TUI
+    /// transcripts left out (a piece holding a mark is joined to the one
+    /// before): cuts fall inside errors, tracebacks, held and waiting
+    /// printings, and the pieces list the findings of one pass.
+    #[test]
+    fn fixtures_back_to_back_cut_anywhere_give_the_findings_of_one_pass() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut texts = Vec::new();
+        fixtures(&root, &mut texts);
+        let mut doc = Vec::new();
+        for t in texts.iter().filter(|t| !MARKS.is_match(t)) {
+            doc.extend_from_slice(t);
+            if !doc.ends_with(b"\n") {
+                doc.push(b'\n');
+            }
+        }
+        let catalog = Arc::new(Catalog::builtin());
+        let one = scan_pieces(&catalog, &doc, &[whole(&doc)]);
+        assert!(one.len() > 100, "findings: {}", one.len());
+        for size in [CHUNK, 2 * CHUNK + 1, 5 * CHUNK] {
+            let pieces = pieces_of(&doc, size);
+            assert!(pieces.len() > if size == CHUNK { 3 } else { 1 }, "{size}: {} pieces", pieces.len());
+            let split = scan_pieces(&catalog, &doc, &pieces);
+            assert_eq!(split.len(), one.len(), "{size}");
+            for (a, b) in one.iter().zip(&split) {
+                assert_eq!(a, b, "{size}");
+            }
+        }
+    }
+
     /// A file of nothing but errors is cut as a quiet log is: the pieces
     /// list the findings of one pass.
     #[test]
