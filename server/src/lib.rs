@@ -71,9 +71,26 @@ pub struct Engine {
     /// out depend on where the input's chunks ended (a fuzz finding,
     /// `server/fuzz/findings/chunking-order-differs-by-chunk`).
     held: VecDeque<Finding>,
-    /// Specific findings released lately (their events and rules), to name
-    /// the generic repeats that follow them.
-    recent: Vec<(Event, Arc<Rule>)>,
+    /// Specific findings released lately (what of their events names a
+    /// repeat, and their rules), to name the generic repeats that follow
+    /// them.
+    recent: Vec<(Failure, Arc<Rule>)>,
+}
+
+/// What of an event says which failed request it printed
+/// ([`same_failure`]): kept instead of a copy of the event, so that a file
+/// full of errors does not copy each one.
+#[derive(Debug, Clone, Copy)]
+struct Failure {
+    status: Option<u16>,
+    start: u32,
+    end: u32,
+}
+
+impl Failure {
+    fn of(e: &Event) -> Self {
+        Failure { status: e.status, start: e.start.line, end: e.end.line }
+    }
 }
 
 impl Engine {
@@ -101,6 +118,18 @@ impl Engine {
         let named = self.name(events);
         self.hold(named);
         self.release(Some(self.scanner.line()))
+    }
+
+    /// Complete lines in which [`scan::first_kept_line`] found nothing:
+    /// skipped as feeding them would read them, without searching them
+    /// again. The findings this releases, or `None` when the scanner is not
+    /// idle (something open, held or being joined), and the lines must be
+    /// fed instead.
+    pub fn skip_quiet(&mut self, lines: &[u8]) -> Option<Vec<Finding>> {
+        if !self.scanner.skip_quiet(lines) {
+            return None;
+        }
+        Some(self.release(Some(self.scanner.line())))
     }
 
     /// End of input: the remaining findings.
@@ -133,11 +162,18 @@ impl Engine {
     /// of the same failure nearby, before or after them. Everything joins
     /// the queue in the scanner's order; [`Engine::release`] lets it out.
     fn hold(&mut self, named: Vec<Finding>) {
+        let mut generics = false;
         for f in named {
-            if !generic(&f.event) {
-                self.recent.push((f.event.clone(), f.rule.clone()));
+            if generic(&f.event) {
+                generics = true;
+            } else {
+                self.recent.push((Failure::of(&f.event), f.rule.clone()));
             }
             self.held.push_back(f);
+        }
+        // Only generic printings are renamed: without one held, nothing is.
+        if !generics && !self.held.iter().any(|f| generic(&f.event)) {
+            return;
         }
         // Generic printings of one failure name each other too (an HTML
         // page's gateway name over a bare status line): the most specific
@@ -148,13 +184,18 @@ impl Engine {
         // fuzz finding, `server/fuzz/findings/`). Names only rise in rank,
         // so this ends; the bound is a guard.
         for _ in 0..=self.held.len() {
-            let held: Vec<(Event, Arc<Rule>)> =
-                self.held.iter().filter(|f| generic(&f.event)).map(|f| (f.event.clone(), f.rule.clone())).collect();
+            let held: Vec<(Failure, Arc<Rule>)> = self
+                .held
+                .iter()
+                .filter(|f| generic(&f.event))
+                .map(|f| (Failure::of(&f.event), f.rule.clone()))
+                .collect();
             let mut changed = false;
             for f in self.held.iter_mut().filter(|f| generic(&f.event)) {
-                let named = |from: &[(Event, Arc<Rule>)]| {
+                let this = Failure::of(&f.event);
+                let named = |from: &[(Failure, Arc<Rule>)]| {
                     from.iter()
-                        .filter(|(e, _)| same_failure(&f.event, e))
+                        .filter(|(e, _)| same_failure(&this, e))
                         .map(|(_, r)| r.clone())
                         .max_by_key(|r| r.priority)
                 };
@@ -183,11 +224,11 @@ impl Engine {
     /// finding can be close to are forgotten.
     fn release(&mut self, line: Option<u32>) -> Vec<Finding> {
         // Past `LAST_LINE` numbers no longer tell distances: release at once.
-        let past =
-            |e: &Event| line.is_none_or(|l| l >= scan::LAST_LINE || e.end.line.saturating_add(RELEASE_LINES) < l);
-        let waiting = self.held.iter().position(|f| generic(&f.event) && !past(&f.event)).unwrap_or(self.held.len());
+        let past = |end: u32| line.is_none_or(|l| l >= scan::LAST_LINE || end.saturating_add(RELEASE_LINES) < l);
+        let waiting =
+            self.held.iter().position(|f| generic(&f.event) && !past(f.event.end.line)).unwrap_or(self.held.len());
         let out = self.held.drain(..waiting).collect();
-        self.recent.retain(|(e, _)| !past(e));
+        self.recent.retain(|(e, _)| !past(e.end));
         out
     }
 
@@ -218,9 +259,9 @@ pub const HISTORY_LINES: usize = scan::HISTORY_LINES + RELEASE_LINES as usize + 
 const RELEASE_LINES: u32 = GROUP_LINES + scan::candidate::MAX_LINES as u32 + scan::CONTEXT_AFTER as u32 + 1;
 
 /// Whether `b` starts within [`GROUP_LINES`] of where `a` ends (either order).
-fn close(a: &Event, b: &Event) -> bool {
-    let (first, second) = if a.start.line <= b.start.line { (a, b) } else { (b, a) };
-    second.start.line.saturating_sub(first.end.line) <= GROUP_LINES
+fn close(a: &Failure, b: &Failure) -> bool {
+    let (first, second) = if a.start <= b.start { (a, b) } else { (b, a) };
+    second.start.saturating_sub(first.end) <= GROUP_LINES
 }
 
 /// A printing that says only that a request failed with a status (a status
@@ -239,7 +280,7 @@ fn generic(e: &Event) -> bool {
 /// ends and a specific one forgotten as soon, so a name would reach that
 /// far only when both came in one read — a file and the same bytes piped
 /// would name them differently.
-fn same_failure(x: &Event, y: &Event) -> bool {
+fn same_failure(x: &Failure, y: &Failure) -> bool {
     x.status == y.status && close(x, y)
 }
 

@@ -155,6 +155,81 @@ fn line_numbers_saturate_instead_of_wrapping() {
     }
 }
 
+/// A stream that arrives faster than one core scans it is read in large
+/// buffers whose search is spread over the cores (`cli/pipe.rs`): every
+/// capture, TUI transcripts included, between quiet stretches long enough
+/// to be skipped, written in one go, lists what the file lists.
+#[test]
+fn a_fast_stream_searched_on_several_cores_lists_what_the_file_lists() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/real");
+    let mut captures: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    captures.sort();
+    let mut doc = Vec::new();
+    let mut round = 0;
+    while doc.len() < 40 * 1024 * 1024 {
+        for (i, p) in captures.iter().enumerate() {
+            doc.extend(std::fs::read(p).expect("a capture"));
+            doc.push(b'\n');
+            for n in 0..((i + round) * 997 % 6000) {
+                doc.extend_from_slice(
+                    format!("2026-11-28T10:00:{:02}Z INFO worker: job {n} 403 done\n", n % 60).as_bytes(),
+                );
+            }
+        }
+        round += 1;
+    }
+    let json = |out: std::process::Output| -> Vec<String> {
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).expect("JSON Lines are UTF-8");
+        text.lines().map(|l| l.replacen(r#""path":"<stdin>""#, r#""path":"""#, 1)).collect()
+    };
+    let path = std::env::temp_dir().join(format!("errsig-stream-{}.log", std::process::id()));
+    std::fs::write(&path, &doc).expect("temp file");
+    let file = json(
+        Command::new(env!("CARGO_BIN_EXE_errsig"))
+            .args(["scan", "--format", "json"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("errsig runs"),
+    );
+    let shown = path.display().to_string();
+    let _ = std::fs::remove_file(&path);
+    let file: Vec<String> = file
+        .iter()
+        .map(|l| l.replacen(&format!(r#""path":{}"#, serde_json::json!(shown)), r#""path":"""#, 1))
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_errsig"))
+        .args(["scan", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("errsig runs");
+    let mut stdin = child.stdin.take().expect("a pipe");
+    let piped = std::thread::scope(|s| {
+        s.spawn(|| {
+            stdin.write_all(&doc).expect("errsig reads its input");
+            drop(stdin);
+        });
+        child.wait_with_output().expect("errsig ends")
+    });
+    let piped = json(piped);
+    assert!(file.len() > 200, "findings: {}", file.len());
+    assert_eq!(piped.len(), file.len());
+    for (i, (a, b)) in file.iter().zip(&piped).enumerate() {
+        assert_eq!(a, b, "finding {i}");
+    }
+}
+
 /// The order findings are listed in does not depend on how the input was
 /// read (the chunking fuzz finding `chunking-order-differs-by-chunk`): a
 /// file read whole (mapped, and cut into pieces scanned on several threads

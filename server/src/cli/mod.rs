@@ -5,6 +5,7 @@ mod doctor;
 mod explain;
 mod input;
 mod parallel;
+mod pipe;
 mod report;
 mod scan;
 #[cfg(test)]

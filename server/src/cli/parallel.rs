@@ -2,36 +2,51 @@
 //! one pass.
 //!
 //! The file is cut into pieces at line boundaries and each piece is scanned
-//! by an engine of its own, started a little before the piece (the warm-up)
-//! so that its recent-lines ring holds what the single pass would hold. A
-//! cut is made only where the single pass provably holds nothing else:
+//! by an engine of its own, started [`WARM_LINES`] lines before the piece
+//! (the warm-up). The engine's state at a line depends on at most
+//! [`errsig::HISTORY_LINES`] lines before it (what the language server's
+//! re-scan after a trim relies on too), so after the warm-up the piece's
+//! engine is in the single pass's state, whatever the lines hold — a file
+//! of nothing but errors is cut as a quiet log is:
 //!
-//! - the width is not fixed (`--columns` makes every line matter);
-//! - the cut follows a read boundary (a multiple of [`CHUNK`], where the
-//!   single pass's engine releases what it held) and no line within
-//!   2 × [`errsig::HISTORY_LINES`] before it could start anything (the
-//!   hot-path test, [`anchors::next_hot_line`]): the engine's state reaches
-//!   back at most `HISTORY_LINES` lines, so at the cut nothing is open,
-//!   waiting or held, and the engine's state is its recent lines alone;
-//! - the piece after the cut holds no TUI block mark (`⎿`, `●`, `⏺`): the
-//!   row assembler's width guess remembers rows from before any quiet
-//!   stretch, and only a TUI block reads it.
+//! - the findings a piece's engine emits while it warms up are the previous
+//!   piece's and are dropped; the previous piece's engine is not finished
+//!   (what it holds at the cut, open or waiting, is emitted by the next);
+//! - both engines are fed with a read ending at the cut, so the findings
+//!   emitted up to the cut (a prefix of the single pass's list: the order
+//!   does not depend on the reads) are exactly the previous piece's;
+//! - the width is not fixed (`--columns` makes every line matter) and the
+//!   piece after the cut holds no TUI block mark (`⎿`, `●`, `⏺`): the row
+//!   assembler's width guess remembers rows from before any quiet stretch,
+//!   and only a TUI block reads it.
 //!
-//! Each engine is fed at the same absolute read boundaries as the single
-//! pass, and findings are numbered from the warm-up's first line and then
-//! shifted: the result is the single pass's, in its order (checked by the
-//! tests below on every fixture).
+//! Otherwise each engine is fed at the same absolute read boundaries as the
+//! single pass, and findings are numbered from the warm-up's first line and
+//! then shifted: the result is the single pass's, in its order (checked by
+//! the tests below on every fixture, cut inside them too).
 
 use super::scan::CHUNK;
 use errsig::rules::Catalog;
-use errsig::scan::anchors;
 use errsig::{Engine, Finding};
 use std::sync::{Arc, LazyLock};
 
 /// Files smaller than this are scanned in one pass: splitting would not pay.
 const PARALLEL_MIN: usize = 8 * 1024 * 1024;
-/// The smallest piece: each costs an engine (its context patterns).
+/// The smallest piece: each costs an engine (its context patterns) and a
+/// warm-up.
 const PIECE_MIN: usize = 4 * 1024 * 1024;
+/// The largest piece: a later piece's findings wait in memory until the
+/// pieces before it are written, and a piece of nothing but errors finds
+/// one in every line (`cli/scan.rs` lets a later piece run ahead by
+/// [`AHEAD_READS`] reads, about one piece).
+const PIECE_MAX: usize = 4 * 1024 * 1024;
+/// How many reads' findings a later piece's thread may hold before it
+/// waits for the pieces before it to be written: as many as a piece has,
+/// so that the cores scan side by side even when every line is an error.
+pub const AHEAD_READS: usize = PIECE_MAX / CHUNK;
+/// Lines a piece's engine reads before the piece: twice what its state can
+/// depend on.
+pub const WARM_LINES: usize = 2 * errsig::HISTORY_LINES;
 
 /// One piece of a file: scanned from `warm`, findings from `start`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +85,7 @@ pub fn pieces(bytes: &[u8], columns: Option<usize>, threads: usize) -> Vec<Piece
     }
     // A few pieces per thread, so that a slow piece holds up less of a
     // round.
-    let size = (bytes.len() / (threads * 4)).max(PIECE_MIN);
+    let size = (bytes.len() / (threads * 4)).clamp(PIECE_MIN, PIECE_MAX);
     pieces_of(bytes, size)
 }
 
@@ -84,7 +99,6 @@ static MARKS: LazyLock<aho_corasick::AhoCorasick> =
 
 /// Cut `bytes` into pieces of about `size` bytes where a cut is exact.
 fn pieces_of(bytes: &[u8], size: usize) -> Vec<Piece> {
-    let quiet = 2 * errsig::HISTORY_LINES;
     let size = size.max(CHUNK);
     let mut cuts: Vec<(usize, usize, u32)> = Vec::new(); // (cut, warm, warm lines)
     let mut target = size;
@@ -99,12 +113,12 @@ fn pieces_of(bytes: &[u8], size: usize) -> Vec<Piece> {
         if cut >= bytes.len() || cuts.last().is_some_and(|&(c, _, _)| cut <= c) {
             continue;
         }
-        let line_of_f = memchr::memrchr(b'\n', &bytes[..f]).map_or(0, |i| i + 1);
-        let (from, walked) = lines_back(bytes, line_of_f, quiet);
-        if walked < quiet || anchors::next_hot_line(&bytes[from..cut]).is_some() {
+        let (warm, warm_lines) = lines_back(bytes, cut, WARM_LINES);
+        // Too near the start for a whole warm-up, or lines so long that it
+        // would cost more than the piece saves.
+        if warm_lines < WARM_LINES || cut - warm > size.max(PIECE_MIN) / 2 {
             continue;
         }
-        let (warm, warm_lines) = lines_back(bytes, cut, errsig::HISTORY_LINES);
         cuts.push((cut, warm, warm_lines as u32));
     }
     // A piece holding a TUI mark is joined to the piece before it.
@@ -135,12 +149,13 @@ fn lines_back(bytes: &[u8], at: usize, n: usize) -> (usize, usize) {
     (start, n)
 }
 
-/// Scan one piece, fed at the single pass's read boundaries. Each read's
-/// findings (numbered from the warm-up's first line) go to `sink` as they
-/// come, so memory holds one read's findings however dense the piece: a
-/// file of nothing but errors cannot be cut, and once held its findings
-/// all at once. The lines read, warm-up included, or the sink's first
-/// error.
+/// Scan one piece, fed at the single pass's read boundaries and with a read
+/// ending at each end of the piece. Each read's findings (numbered from the
+/// warm-up's first line) go to `sink` as they come, so memory holds one
+/// read's findings however dense the piece. What the warm-up emits is the
+/// previous piece's and is dropped; only the file's last piece is finished
+/// (see the module documentation). The lines read, warm-up included, or the
+/// sink's first error.
 pub fn scan<E>(
     catalog: &Arc<Catalog>,
     columns: Option<usize>,
@@ -151,15 +166,18 @@ pub fn scan<E>(
     let mut engine = Engine::new(catalog.clone(), columns);
     let mut at = piece.warm;
     while at < piece.end {
-        let next = ((at / CHUNK + 1) * CHUNK).min(piece.end);
+        let stop = if at < piece.start { piece.start } else { piece.end };
+        let next = ((at / CHUNK + 1) * CHUNK).min(stop);
         let found = engine.feed(&bytes[at..next]);
-        if !found.is_empty() {
+        if at >= piece.start && !found.is_empty() {
             sink(found)?;
         }
         at = next;
     }
     let lines = engine.scanner().line();
-    sink(engine.finish())?;
+    if piece.end == bytes.len() {
+        sink(engine.finish())?;
+    }
     Ok(lines)
 }
 
@@ -277,6 +295,69 @@ mod tests {
         assert_eq!(total, 20_000);
         assert!(batches >= doc.len() / CHUNK, "{batches} batches for {} reads", doc.len() / CHUNK);
         assert!(largest <= CHUNK / line.len() + 64, "a batch of {largest}");
+    }
+
+    /// Every fixture back to back, with no quiet line between them, TUI
+    /// transcripts left out (a piece holding a mark is joined to the one
+    /// before): cuts fall inside errors, tracebacks, held and waiting
+    /// printings, and the pieces list the findings of one pass.
+    #[test]
+    fn fixtures_back_to_back_cut_anywhere_give_the_findings_of_one_pass() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut texts = Vec::new();
+        fixtures(&root, &mut texts);
+        let mut doc = Vec::new();
+        for t in texts.iter().filter(|t| !MARKS.is_match(t)) {
+            doc.extend_from_slice(t);
+            if !doc.ends_with(b"\n") {
+                doc.push(b'\n');
+            }
+        }
+        let catalog = Arc::new(Catalog::builtin());
+        let one = scan_pieces(&catalog, &doc, &[whole(&doc)]);
+        assert!(one.len() > 100, "findings: {}", one.len());
+        for size in [CHUNK, 2 * CHUNK + 1, 5 * CHUNK] {
+            let pieces = pieces_of(&doc, size);
+            assert!(pieces.len() > if size == CHUNK { 3 } else { 1 }, "{size}: {} pieces", pieces.len());
+            let split = scan_pieces(&catalog, &doc, &pieces);
+            assert_eq!(split.len(), one.len(), "{size}");
+            for (a, b) in one.iter().zip(&split) {
+                assert_eq!(a, b, "{size}");
+            }
+        }
+    }
+
+    /// A file of nothing but errors is cut as a quiet log is: the pieces
+    /// list the findings of one pass.
+    #[test]
+    fn a_file_of_nothing_but_errors_is_cut_too() {
+        let lines = [
+            r#"API Error: 403 {"type":"error","error":{"type":"permission_error","message":"Permission denied"}} · Please run /login"#,
+            "INFO:httpx:HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 403 Forbidden\"",
+            "< HTTP/1.1 403 Forbidden",
+            r#"anthropic.PermissionDeniedError: Error code: 403 - {'type': 'error', 'error': {'type': 'permission_error', 'message': 'Permission denied'}}"#,
+            "{",
+            r#"  "type": "error","#,
+            r#"  "error": {"type": "rate_limit_error", "message": "Number of requests has exceeded your rate limit"}"#,
+            "}",
+        ];
+        let mut doc = String::new();
+        for i in 0..40_000 {
+            doc.push_str(lines[i * 7 % lines.len()]);
+            doc.push('\n');
+        }
+        let catalog = Arc::new(Catalog::builtin());
+        let one = scan_pieces(&catalog, doc.as_bytes(), &[whole(doc.as_bytes())]);
+        assert!(one.len() > 10_000, "findings: {}", one.len());
+        for size in [4 * CHUNK, 11 * CHUNK] {
+            let pieces = pieces_of(doc.as_bytes(), size);
+            assert!(pieces.len() > 3, "{size}: {} pieces", pieces.len());
+            let split = scan_pieces(&catalog, doc.as_bytes(), &pieces);
+            assert_eq!(split.len(), one.len(), "{size}");
+            for (a, b) in one.iter().zip(&split) {
+                assert_eq!(a, b, "{size}");
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use super::exit;
 use super::input;
 use super::parallel;
+use super::pipe;
 use super::report::{self, Format, Item, Reporter, Stats};
 use anyhow::{Context, Result};
 use errsig::project::{self, Located, Project};
@@ -178,7 +179,7 @@ pub fn run(args: Args) -> u8 {
     let mut failed = false;
     for target in &targets {
         let result = if target.as_os_str() == "-" {
-            run.scan_reader(None, &mut io::stdin().lock(), true)
+            run.scan_stream(None, Box::new(io::stdin()), stdin_fd())
         } else if target.is_dir() {
             run.scan_dir(target, args.no_ignore, &mut failed);
             Ok(())
@@ -309,8 +310,9 @@ impl Run {
         // come. Only regular files have a width worth inferring.
         let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
         if !meta.is_file() {
+            let fd = raw_fd(&file);
             return self
-                .scan_reader(Some(path), &mut file, true)
+                .scan_stream(Some(path), Box::new(file), fd)
                 .with_context(|| format!("cannot read {}", path.display()));
         }
         // A large file is mapped and scanned in place (no copies through
@@ -353,9 +355,9 @@ impl Run {
         let pieces = parallel::pieces(bytes, columns, threads);
         // Pieces are scanned a round at a time, a thread each, and their
         // findings emitted in order as they come: a later piece's thread
-        // waits once it is `BATCHES` reads ahead, so memory holds a few
-        // reads' findings per thread, never a piece's.
-        const BATCHES: usize = 4;
+        // waits once it is `AHEAD_READS` reads ahead, so memory holds at
+        // most about a piece's findings per thread, never a file's.
+        const BATCHES: usize = parallel::AHEAD_READS;
         let catalog = self.catalog.clone();
         let mut lines_before = 0u32;
         for round in pieces.chunks(threads.max(1)) {
@@ -408,6 +410,40 @@ impl Run {
                 p.inc((piece.end - piece.start) as u64);
             }
         }
+    }
+
+    /// A stream: read on a thread of its own in large buffers and scanned
+    /// across the cores ([`pipe`]), each finding printed as soon as its read
+    /// is scanned. With `--tee` (the input is copied out read by read) or one
+    /// core, read here as a file is.
+    fn scan_stream(&mut self, path: Option<&Path>, input: Box<dyn Read + Send>, fd: Option<i32>) -> Result<()> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if self.tee.is_some() || threads <= 1 {
+            let mut input = input;
+            return self.scan_reader(path, &mut input, true);
+        }
+        let (name, relative) = self.names(path);
+        let (blocks, recycle) = pipe::spawn_reader(input, fd);
+        let user = self.catalog.user_anchors();
+        let mut feeder = Feeder::new(self.catalog.clone(), self.columns, true);
+        for block in blocks {
+            let block = block?;
+            let raw = &block.buf[..block.len];
+            self.stats.bytes += raw.len() as u64;
+            let (catalog, columns) = (self.catalog.clone(), self.columns);
+            let text = feeder.decoder.push(raw);
+            if !text.is_empty() {
+                let engine = feeder.engine.get_or_insert_with(|| Engine::new(catalog, columns));
+                pipe::scan_block(engine, text, user.as_deref(), threads, pipe::REGION, columns, &mut |found| {
+                    self.emit(&name, relative.as_ref(), found)
+                })?;
+            }
+            // The reader reuses the buffer (it may have ended already).
+            let _ = recycle.send(block.buf);
+        }
+        let found = feeder.finish();
+        self.emit(&name, relative.as_ref(), found)?;
+        self.file_done(&name, path.is_some())
     }
 
     fn scan_reader(&mut self, path: Option<&Path>, input: &mut dyn Read, stream: bool) -> Result<()> {
@@ -612,6 +648,31 @@ fn read_and_scan(catalog: &Arc<Catalog>, columns: Option<usize>, path: &Path) ->
     }
     found.extend(feeder.finish());
     Some(Ok((bytes.len() as u64, found)))
+}
+
+/// Standard input's descriptor, to wait on it (`poll`) and grow its pipe.
+fn stdin_fd() -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        Some(io::stdin().as_raw_fd())
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// A file's descriptor (see [`stdin_fd`]).
+fn raw_fd(file: &std::fs::File) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        Some(file.as_raw_fd())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
 }
 
 /// Whether following `path` ends in a loop of symbolic links.

@@ -264,6 +264,28 @@ impl Jump {
     }
 }
 
+/// In a run of complete lines (`lines` ends with `\n`), the start of the
+/// first line the hot path keeps while nothing is open: the exact test of
+/// `Scanner::skippable`, at the lines the jump stops at. `None`: every line
+/// may be skipped ([`Scanner::skip_quiet`]). Pure, so a stream's later lines
+/// can be tested on another core while the scanner reads the earlier ones.
+pub fn first_kept_line(lines: &[u8], user: Option<&user_anchors::UserAnchors>) -> Option<usize> {
+    let mut jump = Jump::default();
+    let mut at = 0;
+    while at < lines.len() {
+        let start = jump.next_line(lines, at, user)?;
+        let nl = memchr::memchr(b'\n', &lines[start..]).map_or(lines.len(), |i| start + i);
+        let line = &lines[start..nl];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = &line[..line.len().min(ansi::MAX_LINE_BYTES)];
+        if anchors::may_match_raw(line) || anchors::opens_body_raw(line) || user.is_some_and(|u| u.is_match(line)) {
+            return Some(start);
+        }
+        at = nl + 1;
+    }
+    None
+}
+
 /// A search's last result while it is still ahead of `at`, else a new one.
 fn remembered(slot: &mut Option<Option<usize>>, at: usize, search: impl FnOnce() -> Option<usize>) -> Option<usize> {
     match *slot {
@@ -409,6 +431,26 @@ impl Scanner {
             }
             None => self.keep_partial(chunk),
         }
+    }
+
+    /// Skip complete lines that [`first_kept_line`] found nothing in, as
+    /// [`Scanner::feed`] would read them (count them, keep the last ones as
+    /// context) but without searching them again. Only while the scanner is
+    /// idle — at a line start, nothing open, held or being joined, no known
+    /// width — is that the same as feeding them; otherwise nothing is done
+    /// and `false` says so (feed them instead).
+    pub fn skip_quiet(&mut self, lines: &[u8]) -> bool {
+        let idle = self.partial.is_empty()
+            && self.open.is_none()
+            && self.held.is_empty()
+            && !self.asm.is_pending()
+            && self.asm.columns.is_none();
+        if !idle || !lines.ends_with(b"\n") {
+            return false;
+        }
+        self.bytes += lines.len() as u64;
+        self.skip(lines);
+        true
     }
 
     /// Beyond the cap the rest of a line is not examined, so memory stays
