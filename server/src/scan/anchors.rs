@@ -563,7 +563,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
             let m = c.get(0).expect("group 0");
             let body = c.name("body").map_or(m.end(), |b| b.start());
             // The sentence the page follows starts the printing.
-            let start = text[..m.start()].rfind(|c: char| c == '.' || c == '\t').map_or(0, |i| i + 1);
+            let start = text[..m.start()].rfind(['.', '\t']).map_or(0, |i| i + 1);
             let start = start + (text[start..].len() - text[start..].trim_start().len());
             found.push(Anchor::new(start, body, None, Producer::Unknown));
         }
