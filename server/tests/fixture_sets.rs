@@ -178,7 +178,7 @@ fn the_share_found_does_not_drop() {
     // Floors at the figures measured when these tests were written; raise
     // them as detection improves (`bench/detection.py`).
     let third = found_share("third-party");
-    assert!(third >= 0.96, "third-party: {:.1} % found", third * 100.0);
+    assert!(third >= 0.98, "third-party: {:.1} % found", third * 100.0);
     let public = found_share("public");
-    assert!(public >= 0.86, "public: {:.1} % found", public * 100.0);
+    assert!(public >= 0.92, "public: {:.1} % found", public * 100.0);
 }

@@ -67,6 +67,9 @@ pub struct Anchor {
     pub wraps: bool,
     /// The error type the anchor names (`AccessDeniedException`).
     pub error_type: Option<&'static str>,
+    /// A bare body whose printing starts on the line before (`Error: Failed
+    /// to load usage data:` over the JSON).
+    pub led: bool,
 }
 
 impl Anchor {
@@ -93,6 +96,7 @@ impl Anchor {
             continued: None,
             wraps: false,
             error_type: None,
+            led: false,
         }
     }
 }
@@ -280,10 +284,6 @@ impl Re {
     fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
         self.on(text).find(text)
     }
-
-    fn find_iter<'r, 't>(&'r self, text: &'t str) -> regex::Matches<'r, 't> {
-        self.on(text).find_iter(text)
-    }
 }
 
 macro_rules! re {
@@ -363,6 +363,13 @@ re!(CONNECT, r"\b(?:Failed to connect to \S+|OAuth error): Request failed with s
 // not allowed"}`, without the outer `error` key).
 re!(INNER, r#"\{\s*["'“‘]?type["'”’]?\s*:\s*["'“‘](?P<t>[a-z_]+)["'”’]"#);
 
+/// A recogniser's matches on a line, run only when the line holds the
+/// literal every match contains (`holds`): most stopped lines hold few of
+/// them, and a regex pass costs more than a substring search.
+fn guarded<'r, 't>(re: &'r Re, text: &'t str, holds: bool) -> impl Iterator<Item = regex::Captures<'t>> + use<'r, 't> {
+    holds.then(|| re.captures_iter(text)).into_iter().flatten()
+}
+
 /// Whether a line starts a new printing by a known client (used to end a
 /// body that never closed). Anchors that only occur inside bodies, such as
 /// an HTML `<title>`, do not count.
@@ -377,7 +384,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         return Vec::new();
     }
     let mut found: Vec<Anchor> = Vec::new();
-    for c in CLAUDE.captures_iter(text) {
+    for c in guarded(&CLAUDE, text, text.contains("API Error")) {
         let m = c.get(0).expect("group 0");
         let s = c.name("s1").or(c.name("s2")).or(c.name("s3")).and_then(|s| s.as_str().parse().ok());
         let mut a = Anchor::new(m.start(), m.end(), s, Producer::ClaudeCode);
@@ -445,7 +452,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         );
         found.push(a);
     }
-    for c in PY.captures_iter(text) {
+    for c in guarded(&PY, text, text.contains("Error code: ")) {
         let m = c.get(0).expect("group 0");
         let module = c.name("mod").map_or("", |m| m.as_str());
         let class = c.name("cls").map_or("", |m| m.as_str());
@@ -464,7 +471,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.repr = c.name("repr").and_then(|r| r.as_str().chars().nth(1));
         found.push(a);
     }
-    for c in STATUS_BODY.captures_iter(text) {
+    for c in guarded(&STATUS_BODY, text, text.contains("rror")) {
         let m = c.get(0).expect("group 0");
         let body = c.name("body").map_or(m.end(), |b| b.start());
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
@@ -486,7 +493,11 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(text[off + c.get(0).map_or(0, |m| m.end())..].trim().to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
-    for c in HTTPX_ERROR.captures_iter(text).chain(HTTPX_LOG.captures_iter(text)) {
+    for c in guarded(&HTTPX_ERROR, text, text.contains("' for url '")).chain(guarded(
+        &HTTPX_LOG,
+        text,
+        text.contains("HTTP Request: "),
+    )) {
         let m = c.get(0).expect("group 0");
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
         // Only the API's own requests: the URL must be one (the path is
@@ -505,7 +516,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.continued = Some("For more information check:");
         found.push(a);
     }
-    for c in CONNECT.captures_iter(text) {
+    for c in guarded(&CONNECT, text, text.contains("Request failed with status code")) {
         let m = c.get(0).expect("group 0");
         let mut a =
             Anchor::new(m.start(), m.end(), c.name("s").and_then(|s| s.as_str().parse().ok()), Producer::ClaudeCode);
@@ -514,20 +525,22 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         found.push(a);
     }
-    for m in AWS.find_iter(text).chain(AWS_CALL.find_iter(text)) {
+    let aws = text.contains("AccessDenied");
+    for m in guarded(&AWS, text, aws).chain(guarded(&AWS_CALL, text, aws)).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Bedrock);
         a.inferred = true;
         a.platform = Some(super::Platform::Bedrock);
         a.error_type = Some("AccessDeniedException");
         found.push(a);
     }
-    for c in GOOGLE.captures_iter(text) {
+    for c in guarded(&GOOGLE, text, text.contains("PermissionDenied: ")) {
         let m = c.get(0).expect("group 0");
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Vertex);
         a.platform = Some(super::Platform::Vertex);
         found.push(a);
     }
-    for c in HTML_TITLE.captures_iter(text) {
+    let tag = text.contains('<');
+    for c in guarded(&HTML_TITLE, text, tag) {
         let m = c.get(0).expect("group 0");
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
         // The page starts at its doctype when the line holds it.
@@ -536,7 +549,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.platform = Some(super::Platform::Gateway);
         found.push(a);
     }
-    for c in STATUS_TEXT.captures_iter(text) {
+    for c in guarded(&STATUS_TEXT, text, text.contains("rror: ")) {
         let m = c.get(0).expect("group 0");
         let msg = c.name("msg").map_or("", |m| m.as_str()).trim();
         if msg.starts_with("status code (no body)") {
@@ -548,7 +561,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(msg.to_owned());
         found.push(a);
     }
-    for c in HTML_EXC.captures_iter(text) {
+    for c in guarded(&HTML_EXC, text, tag) {
         let m = c.get(0).expect("group 0");
         let module = c.name("mod").map_or("", |m| m.as_str());
         let body = c.name("body").map_or(m.end(), |b| b.start());
@@ -568,7 +581,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
             found.push(Anchor::new(start, body, None, Producer::Unknown));
         }
     }
-    for m in NODE_DUMP.find_iter(text) {
+    for m in guarded(&NODE_DUMP, text, text.contains("]: ")).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), None, Producer::Unknown);
         a.kind = BodyKind::Dump;
         let rest = text[m.end()..].trim();
@@ -594,7 +607,7 @@ pub fn find(text: &str) -> Vec<Anchor> {
         }
         found.push(Anchor::new(m.start(), m.start(), None, Producer::Unknown));
     }
-    for m in FORBIDDEN.find_iter(text) {
+    for m in guarded(&FORBIDDEN, text, text.contains("403 Forbidden")).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Unknown);
         a.kind = BodyKind::None;
         a.message = Some("Forbidden".to_owned());

@@ -83,6 +83,12 @@ pub struct ScanConfig {
 /// How many lines above a printing may show the status it implies.
 const STATUS_ABOVE: usize = 6;
 
+/// A line that leads into an error body on the next: it names an error or a
+/// failure and ends with `:` or ` -`.
+static LEADS_INTO_BODY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:error|exception|failed|failure)\b.*(?::| -)\s*$").expect("lead pattern")
+});
+
 /// A field of a report's header: `Status Code: 403`, `Provider: anthropic`.
 static REPORT_FIELD: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"^\s*[A-Z][A-Za-z ]{0,24}: \S").expect("report field pattern"));
@@ -759,6 +765,17 @@ impl Scanner {
         };
         let mut a = anchors::Anchor::bare(start);
         a.producer = Producer::Unknown;
+        // A body alone at a line's start, after a line that leads into it
+        // (`Error: Failed to load usage data:`, `Unexpected error: …
+        // AnthropicException -`): the printing starts with that line.
+        if line.text[..start].trim().is_empty() {
+            let first = line.first_line();
+            a.led = self
+                .recent
+                .before(first)
+                .next_back()
+                .is_some_and(|l| l.number + 1 == first && LEADS_INTO_BODY.is_match(l.text()));
+        }
         match candidate::start(line, a, line.text.len(), true) {
             Step::Done(done, _) => self.complete(done, out),
             Step::More(c) => self.open = Some(c),
@@ -788,7 +805,11 @@ impl Scanner {
     /// Turn a complete printing into an event; `None` when it is not an
     /// error we report (someone else's, or no error at all).
     fn event(&mut self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
+        let led = done.anchor.led;
         let (mut ev, strong) = event::build(done, record)?;
+        if led && ev.start.line > 0 {
+            ev.start = Pos { line: ev.start.line - 1, character: 0, column: 0, byte: 0 };
+        }
         // Each look at the lines before walks the ring once.
         let ring = self.recent.lines.len() as u64;
         // A wrapper's signature in the printing's own lines named it (the
