@@ -81,7 +81,7 @@ pub fn dumped_request_id(text: &str) -> Option<String> {
 /// Build the event of a complete printing. Returns the event and whether
 /// the printing alone proves it is Anthropic's; `None` when it is not an
 /// error we report.
-pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
+pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
     let a = &done.anchor;
     let own = &done.text.text[a.start.min(done.end)..done.end];
     // The lines it was printed on, from their start: a wrapper that names
@@ -307,7 +307,28 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<(Event, bool)> {
             *field = field.take().map(|v| v.split(' ').collect());
         }
     }
-    Some((ev, strong))
+    let proof = if strong { Proof::Anthropic } else { Proof::Unproven };
+    Some(Built { event: ev, proof })
+}
+
+/// An event as built from its printing, and what the printing proves.
+#[derive(Debug)]
+pub struct Built {
+    /// The event.
+    pub event: Event,
+    /// Whose error the printing itself shows it is.
+    pub proof: Proof,
+}
+
+/// What a printing proves about whose error it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// Anthropic's: its texts, envelope, edge body or request id, a client of
+    /// Anthropic's naming it. Reported at once.
+    Anthropic,
+    /// Nothing in it says: the evidence nearby decides (it waits for the
+    /// lines after it).
+    Unproven,
 }
 
 /// Whether an error printed by another vendor's client (the OpenAI SDKs on

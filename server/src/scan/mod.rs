@@ -733,19 +733,21 @@ impl Scanner {
                         done.anchor.strong |= record.as_ref().is_some_and(|r| r.claude_code);
                         if let Some(mut ev) = self.event(done, record.as_ref()) {
                             let above = doc.lines[..n].iter().rev().take(STATUS_ABOVE);
-                            if ev.0.status_inferred
-                                && above.filter_map(|l| event::status_shown(&l.text)).any(|s| Some(s) == ev.0.status)
+                            if ev.event.status_inferred
+                                && above
+                                    .filter_map(|l| event::status_shown(&l.text))
+                                    .any(|s| Some(s) == ev.event.status)
                             {
-                                ev.0.status_inferred = false;
+                                ev.event.status_inferred = false;
                             }
                             // The stack stored in the same string (`Error: 400
                             // {…}\n    at generate (…/src/entrypoints/cli.js…)`)
                             // names the program that printed it.
-                            if producers::renamable(&ev.0) {
+                            if producers::renamable(&ev.event) {
                                 if let Some(p) =
                                     doc.lines[n + 1..].iter().take(4).find_map(|l| producers::signed(&l.text))
                                 {
-                                    ev.0.producer = p;
+                                    ev.event.producer = p;
                                 }
                             }
                             self.emit(ev, out);
@@ -804,9 +806,9 @@ impl Scanner {
 
     /// Turn a complete printing into an event; `None` when it is not an
     /// error we report (someone else's, or no error at all).
-    fn event(&mut self, done: Complete, record: Option<&event::Record>) -> Option<(Event, bool)> {
+    fn event(&mut self, done: Complete, record: Option<&event::Record>) -> Option<event::Built> {
         let led = done.anchor.led;
-        let (mut ev, strong) = event::build(done, record)?;
+        let event::Built { event: mut ev, proof } = event::build(done, record)?;
         if led && ev.start.line > 0 {
             ev.start = Pos { line: ev.start.line - 1, character: 0, column: 0, byte: 0 };
         }
@@ -866,11 +868,12 @@ impl Scanner {
                 }
             }
         }
-        Some((ev, strong))
+        Some(event::Built { event: ev, proof })
     }
 
-    fn emit(&mut self, (ev, strong): (Event, bool), out: &mut Vec<Event>) {
-        if strong {
+    fn emit(&mut self, built: event::Built, out: &mut Vec<Event>) {
+        let event::Built { event: ev, proof } = built;
+        if proof == event::Proof::Anthropic {
             out.push(ev);
             return;
         }
