@@ -126,10 +126,16 @@ pub fn classify(v: &Value) -> ErrorBody {
                     None => m.to_owned(),
                 }
             });
+            // Its `api_error_type` is left out: without the message a
+            // record only says that the request failed, and the printing of
+            // the same failure that shows the message names it (one error,
+            // one rule; a type would make it specific).
+            let shown = shown.filter(|m| !m.is_empty());
+            let error_type = shown.as_ref().and(s(obj, "api_error_type"));
             return ErrorBody {
                 shape: Some(Shape::Anthropic),
-                error_type: s(obj, "api_error_type"),
-                message: shown.filter(|m| !m.is_empty()),
+                error_type,
+                message: shown,
                 request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
                 status: Some(st),
             };

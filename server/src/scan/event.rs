@@ -404,7 +404,7 @@ fn dump_fields(props: &[String]) -> DumpFields {
                 d.status = value.parse().ok().filter(|s| (100..600).contains(s)).or(d.status);
             }
             "url" => d.url = Some(js_string(value)),
-            "type" | "api_error_type" if value.ends_with("_error'") || value == "'forbidden'" => {
+            "type" if value.ends_with("_error'") || value == "'forbidden'" => {
                 d.error_type = Some(js_string(value));
             }
             "responseBody" => d.body = Some(js_string(value)),
