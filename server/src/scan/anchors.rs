@@ -657,10 +657,12 @@ fn leading_hints(text: &str, a: &mut Anchor) {
         if let Some(h) = c.name("hints") {
             // Markdown emphasis or a quote around the whole printing is the
             // poster's, not a hint's (`**Please run /login · API Error: …**`).
-            let hints = h.as_str().trim().trim_start_matches(['*', '`', '"', '“', '\'']);
+            let from = h.as_str().trim_start().trim_start_matches(['*', '`', '"', '“', '\'']);
+            let hints = from.trim_end();
             if !hints.is_empty() {
-                a.start = h.start() + (h.as_str().len() - h.as_str().trim_start().len());
-                a.start += h.as_str().trim_start().len() - hints.len();
+                // Where the hints start: past the spaces and quotes before
+                // them (the spaces after them do not move it).
+                a.start = h.start() + (h.as_str().len() - from.len());
                 a.hints = hints.split(" · ").map(|s| s.trim().to_owned()).collect();
                 let first = a.hints.first().map(String::as_str).unwrap_or("");
                 if first.starts_with("AWS ") {
@@ -777,6 +779,18 @@ mod tests {
             find(r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}"#).is_empty()
         );
         assert!(find(r#"{"type":"tool_error","message":"x"}"#).is_empty());
+    }
+
+    /// Hints before `API Error:` followed by two spaces: the start is where
+    /// the hints start, not shifted by the spaces after them (found by the
+    /// `document` fuzzer: the shift landed inside the `▎` before them).
+    #[test]
+    fn hints_start_where_their_text_starts() {
+        let t = "▎ Auto mode is now on  · API Error: 403 Permission denied";
+        let found = find(t);
+        assert_eq!(found[0].start, 0, "{found:?}");
+        let t = "  Please run /login  · API Error: 403 Permission denied";
+        assert_eq!(find(t)[0].start, 2);
     }
 
     #[test]
