@@ -165,9 +165,7 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                     done.end = done.end.max(line.text.trim_end().len().min(limit));
                     Step::More(Candidate { done, state: State::Wrapped(MAX_WRAPPED), lines: 1 })
                 }
-                // Inside an `Error: …` line Node printed: its stack and dump
-                // may follow.
-                _ if may_continue && ERROR_HEAD.is_match(&line.text[..done.anchor.start]) => {
+                _ if may_continue && in_node_error(&line.text, done.anchor.start) => {
                     Step::More(Candidate { done, state: State::AwaitHint, lines: 1 })
                 }
                 _ => Step::Done(done, true),
@@ -279,9 +277,7 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
                             lines: 1,
                         });
                     }
-                    // Inside an `Error: …` line Node printed: its stack
-                    // and dump may follow.
-                    if may_continue && quoted.is_none() && ERROR_HEAD.is_match(&line.text[..done.anchor.start]) {
+                    if may_continue && quoted.is_none() && in_node_error(&line.text, done.anchor.start) {
                         return Step::More(Candidate { done, state: State::AwaitHint, lines: 1 });
                     }
                     Step::Done(done, true)
@@ -289,6 +285,12 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
             }
         }
     }
+}
+
+/// Whether a printing starting at `start` sits inside an `Error: …` line
+/// Node printed: its stack and property dump may follow.
+fn in_node_error(text: &str, start: usize) -> bool {
+    ERROR_HEAD.is_match(&text[..start])
 }
 
 impl Candidate {
