@@ -44,6 +44,54 @@ const SPICE: &[&[u8]] = &[
     b"\x1b[40;1H",
 ];
 
+/// `errsig scan --format json` with the environment pinned.
+fn errsig_json() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_errsig"));
+    c.env_remove("CI").env("NO_COLOR", "1").args(["scan", "--format", "json"]);
+    c
+}
+
+/// The JSON Lines of a finished scan, each with its `path` member emptied
+/// (a file's and standard input's are the only difference expected).
+fn json_lines(out: &std::process::Output, path: &str) -> Vec<String> {
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let from = format!(r#""path":{}"#, serde_json::json!(path));
+    std::str::from_utf8(&out.stdout)
+        .expect("JSON Lines are UTF-8")
+        .lines()
+        .map(|l| l.replacen(&from, r#""path":"""#, 1))
+        .collect()
+}
+
+/// The findings of `doc` written to a temporary file and scanned as one.
+fn scan_file(doc: &[u8], name: &str) -> Vec<String> {
+    let path = std::env::temp_dir().join(format!("errsig-{name}-{}.log", std::process::id()));
+    std::fs::write(&path, doc).expect("temp file");
+    let out = errsig_json().arg(&path).stdin(std::process::Stdio::null()).output().expect("errsig runs");
+    let _ = std::fs::remove_file(&path);
+    json_lines(&out, &path.display().to_string())
+}
+
+/// The findings of what `write` sends through standard input. It writes
+/// from a thread of its own: findings come out while the input goes in,
+/// and a full stdout pipe nobody reads would stop both.
+fn scan_piped(write: impl FnOnce(&mut std::process::ChildStdin) + Send) -> Vec<String> {
+    use std::process::Stdio;
+    let mut child = errsig_json()
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("errsig runs");
+    let mut stdin = child.stdin.take().expect("a pipe");
+    let out = std::thread::scope(|s| {
+        s.spawn(move || write(&mut stdin));
+        child.wait_with_output().expect("errsig ends")
+    });
+    json_lines(&out, "<stdin>")
+}
+
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();
     for _ in 0..1 + rng.below(8) {
@@ -162,7 +210,6 @@ fn line_numbers_saturate_instead_of_wrapping() {
 #[test]
 fn a_fast_stream_searched_on_several_cores_lists_what_the_file_lists() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
 
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/real");
     let mut captures: Vec<_> = std::fs::read_dir(&dir)
@@ -186,43 +233,8 @@ fn a_fast_stream_searched_on_several_cores_lists_what_the_file_lists() {
         }
         round += 1;
     }
-    let json = |out: std::process::Output| -> Vec<String> {
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-        let text = String::from_utf8(out.stdout).expect("JSON Lines are UTF-8");
-        text.lines().map(|l| l.replacen(r#""path":"<stdin>""#, r#""path":"""#, 1)).collect()
-    };
-    let path = std::env::temp_dir().join(format!("errsig-stream-{}.log", std::process::id()));
-    std::fs::write(&path, &doc).expect("temp file");
-    let file = json(
-        Command::new(env!("CARGO_BIN_EXE_errsig"))
-            .args(["scan", "--format", "json"])
-            .arg(&path)
-            .stdin(Stdio::null())
-            .output()
-            .expect("errsig runs"),
-    );
-    let shown = path.display().to_string();
-    let _ = std::fs::remove_file(&path);
-    let file: Vec<String> = file
-        .iter()
-        .map(|l| l.replacen(&format!(r#""path":{}"#, serde_json::json!(shown)), r#""path":"""#, 1))
-        .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_errsig"))
-        .args(["scan", "--format", "json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("errsig runs");
-    let mut stdin = child.stdin.take().expect("a pipe");
-    let piped = std::thread::scope(|s| {
-        s.spawn(|| {
-            stdin.write_all(&doc).expect("errsig reads its input");
-            drop(stdin);
-        });
-        child.wait_with_output().expect("errsig ends")
-    });
-    let piped = json(piped);
+    let file = scan_file(&doc, "stream");
+    let piped = scan_piped(|stdin| stdin.write_all(&doc).expect("errsig reads its input"));
     assert!(file.len() > 200, "findings: {}", file.len());
     assert_eq!(piped.len(), file.len());
     for (i, (a, b)) in file.iter().zip(&piped).enumerate() {
@@ -245,7 +257,6 @@ fn a_fast_stream_searched_on_several_cores_lists_what_the_file_lists() {
 #[test]
 fn a_file_read_whole_piped_or_split_lists_the_same_findings_in_the_same_order() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
 
     const GENERIC: &str =
         "INFO:httpx:HTTP Request: POST https://api.anthropic.com/v1/messages \"HTTP/1.1 403 Forbidden\"\n";
@@ -273,73 +284,41 @@ fn a_file_read_whole_piped_or_split_lists_the_same_findings_in_the_same_order() 
         quiet(1500, &mut doc);
     }
 
-    let json = |out: std::process::Output| -> Vec<serde_json::Value> {
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout)
-            .expect("JSON Lines are UTF-8")
-            .lines()
-            .map(|l| {
-                let mut v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
-                if let Some(o) = v.as_object_mut() {
-                    o.remove("path");
-                }
-                v
-            })
-            .collect()
-    };
-    let errsig = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_errsig"));
-        c.env_remove("CI").env("NO_COLOR", "1").args(["scan", "--format", "json"]);
-        c
-    };
-    let path = std::env::temp_dir().join(format!("errsig-order-{}.log", std::process::id()));
-    std::fs::write(&path, &doc).expect("temp file");
-    let whole = json(errsig().arg(&path).stdin(Stdio::null()).output().expect("errsig runs"));
-    let _ = std::fs::remove_file(&path);
+    let whole = scan_file(&doc, "order");
 
     // Piped: the groups in writes of 1 to 16 bytes (each flushed, so reads
     // end inside them), the quiet stretches in writes of `quiet_write`.
     let piped = |quiet_write: usize| {
-        let mut child = errsig()
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("errsig runs");
-        let mut stdin = child.stdin.take().expect("a pipe");
-        // Written from a thread of its own: findings come out while the
-        // input goes in, and a full stdout pipe nobody reads would stop both.
-        let out = std::thread::scope(|s| {
-            s.spawn(|| {
-                let mut at = 0;
-                let mut n = 0usize;
-                for g in &groups {
-                    for piece in doc[at..g.start].chunks(quiet_write) {
-                        stdin.write_all(piece).expect("errsig reads its input");
-                    }
-                    let mut i = g.start;
-                    while i < g.end {
-                        n = n.wrapping_mul(31).wrapping_add(7);
-                        let k = (1 + n % 16).min(g.end - i);
-                        stdin.write_all(&doc[i..i + k]).expect("errsig reads its input");
-                        stdin.flush().expect("flush");
-                        i += k;
-                    }
-                    at = g.end;
+        scan_piped(|stdin| {
+            let mut at = 0;
+            let mut n = 0usize;
+            for g in &groups {
+                for piece in doc[at..g.start].chunks(quiet_write) {
+                    stdin.write_all(piece).expect("errsig reads its input");
                 }
-                stdin.write_all(&doc[at..]).expect("errsig reads its input");
-                drop(stdin);
-            });
-            child.wait_with_output().expect("errsig ends")
-        });
-        json(out)
+                let mut i = g.start;
+                while i < g.end {
+                    n = n.wrapping_mul(31).wrapping_add(7);
+                    let k = (1 + n % 16).min(g.end - i);
+                    stdin.write_all(&doc[i..i + k]).expect("errsig reads its input");
+                    stdin.flush().expect("flush");
+                    i += k;
+                }
+                at = g.end;
+            }
+            stdin.write_all(&doc[at..]).expect("errsig reads its input");
+        })
     };
     let small = piped(4096);
     let large = piped(1 << 20);
 
-    let lines = |v: &[serde_json::Value]| -> Vec<(u64, String)> {
-        v.iter().map(|f| (f["line"].as_u64().unwrap_or(0), f["rule"].as_str().unwrap_or("").to_owned())).collect()
+    let lines = |v: &[String]| -> Vec<(u64, String)> {
+        v.iter()
+            .map(|l| {
+                let f: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+                (f["line"].as_u64().unwrap_or(0), f["rule"].as_str().unwrap_or("").to_owned())
+            })
+            .collect()
     };
     assert_eq!(
         whole.len(),
@@ -353,7 +332,8 @@ fn a_file_read_whole_piped_or_split_lists_the_same_findings_in_the_same_order() 
     // The held generic printing is listed before the finding 200 lines on
     // in every group (a finding emitted at once used to overtake it).
     for g in whole.chunks(3) {
-        let rules: Vec<&str> = g.iter().map(|f| f["rule"].as_str().unwrap_or("")).collect();
-        assert_eq!(rules, ["403-generic", "429-rate-limit", "401-authentication"], "{:?}", lines(g));
+        let found = lines(g);
+        let rules: Vec<&str> = found.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(rules, ["403-generic", "429-rate-limit", "401-authentication"], "{found:?}");
     }
 }
