@@ -516,6 +516,11 @@ pub struct StringDoc {
     pub span: (usize, usize),
     /// Its lines (the unescaped text split at `\n`).
     pub lines: Vec<Logical>,
+    /// Where printings start on each line: its anchors, or else a bare
+    /// body on it (`…: 404 Not Found\nBody:\n{"type":"error",…}`). Found
+    /// once here, to decide whether the literal holds a printing, and read
+    /// again by the scanner.
+    pub anchors: Vec<Vec<super::anchors::Anchor>>,
     /// Whether all it holds is fixed texts (no anchor of a printing).
     pub only_texts: bool,
 }
@@ -554,11 +559,21 @@ pub fn string_documents(line: &Logical) -> Vec<StringDoc> {
         if super::anchors::may_match(content) {
             let (s, map) = unescape(content, start, &line.map);
             let lines = split_doc(&s, &map, line);
-            let found: Vec<_> = lines.iter().flat_map(|l| super::anchors::find(&l.text)).collect();
-            let bare = found.is_empty() && lines.iter().any(|l| bare_body_start(&l.text).is_some());
-            if !found.is_empty() || bare {
-                let only_texts = found.iter().all(|a| a.fixed.is_some());
-                docs.push(StringDoc { span: (start, j), lines, only_texts });
+            let mut only_texts = true;
+            let anchors: Vec<_> = lines
+                .iter()
+                .map(|l| {
+                    let found = super::anchors::find(&l.text);
+                    only_texts &= found.iter().all(|a| a.fixed.is_some());
+                    if found.is_empty() {
+                        bare_body_start(&l.text).map(super::anchors::Anchor::bare).into_iter().collect()
+                    } else {
+                        found
+                    }
+                })
+                .collect();
+            if anchors.iter().any(|a| !a.is_empty()) {
+                docs.push(StringDoc { span: (start, j), lines, anchors, only_texts });
             }
         }
         i = j + 1;

@@ -93,6 +93,39 @@ static LEADS_INTO_BODY: LazyLock<regex::Regex> = LazyLock::new(|| {
 static REPORT_FIELD: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"^\s*[A-Z][A-Za-z ]{0,24}: \S").expect("report field pattern"));
 
+/// Whether a line at most [`STATUS_ABOVE`] above a printing that starts on
+/// line `start` shows `status` (`Status Code: 403`, `404 Not Found`), and,
+/// when that line is a field of a report's header (`Model: …`,
+/// `Provider: …`, `Status Code: 403`), the header's first line. `above`
+/// holds the lines before the printing with their numbers, nearest first.
+fn status_above<'a>(
+    start: u32,
+    status: Option<u16>,
+    above: impl Iterator<Item = (u32, &'a str)>,
+) -> (bool, Option<u32>) {
+    let (mut shown, mut header) = (false, None);
+    for (number, text) in above.take(2 * STATUS_ABOVE) {
+        let field = REPORT_FIELD.is_match(text);
+        if !shown {
+            if start - number > STATUS_ABOVE as u32 {
+                break;
+            }
+            if event::status_shown(text) == status {
+                shown = true;
+                if !field {
+                    break;
+                }
+                header = Some(number);
+            }
+        } else if field {
+            header = Some(number);
+        } else {
+            break;
+        }
+    }
+    (shown, header)
+}
+
 #[derive(Debug, Clone, Default)]
 struct Recent {
     lines: VecDeque<RecentLine>,
@@ -720,25 +753,17 @@ impl Scanner {
         let record = if inner.is_empty() { None } else { event::record_fields(&line.text) };
         for doc in inner {
             covered.push(doc.span);
-            for (n, sub) in doc.lines.iter().enumerate() {
-                let mut found = anchors::find(&sub.text);
-                // A body on a line of its own inside the string (`…: 404 Not
-                // Found\nBody:\n{"type":"error",…}`).
-                if found.is_empty() {
-                    found.extend(event::bare_body_start(&sub.text).map(anchors::Anchor::bare));
-                }
+            for (n, (sub, found)) in doc.lines.iter().zip(&doc.anchors).enumerate() {
                 for (i, a) in found.iter().enumerate() {
                     let limit = found.get(i + 1).map_or(sub.text.len(), |n| n.start);
                     if let Step::Done(mut done, _) = candidate::start(sub, a.clone(), limit, false) {
                         done.anchor.strong |= record.as_ref().is_some_and(|r| r.claude_code);
                         if let Some(mut ev) = self.event(done, record.as_ref()) {
-                            let above = doc.lines[..n].iter().rev().take(STATUS_ABOVE);
-                            if ev.event.status_inferred
-                                && above
-                                    .filter_map(|l| event::status_shown(&l.text))
-                                    .any(|s| Some(s) == ev.event.status)
-                            {
-                                ev.event.status_inferred = false;
+                            if ev.event.status_inferred {
+                                // Numbered by their place in the string: a
+                                // header there is no line of the document.
+                                let above = doc.lines[..n].iter().enumerate().rev().map(|(k, l)| (k as u32, &*l.text));
+                                ev.event.status_inferred = !status_above(n as u32, ev.event.status, above).0;
                             }
                             // The stack stored in the same string (`Error: 400
                             // {…}\n    at generate (…/src/entrypoints/cli.js…)`)
@@ -830,28 +855,8 @@ impl Scanner {
         // `Provider: …`, `Status Code: 403`, as Continue shows an error),
         // the printing starts with the header.
         if ev.status_inferred {
-            let (start, mut header) = (ev.start.line, None);
-            let mut shown = false;
-            for l in self.recent.before(start).rev().take(2 * STATUS_ABOVE) {
-                let (number, text) = (l.number, l.text());
-                let field = REPORT_FIELD.is_match(text);
-                if !shown {
-                    if start - number > STATUS_ABOVE as u32 {
-                        break;
-                    }
-                    if event::status_shown(text) == ev.status {
-                        shown = true;
-                        if !field {
-                            break;
-                        }
-                        header = Some(number);
-                    }
-                } else if field {
-                    header = Some(number);
-                } else {
-                    break;
-                }
-            }
+            let above = self.recent.before(ev.start.line).rev().map(|l| (l.number, l.text()));
+            let (shown, header) = status_above(ev.start.line, ev.status, above);
             if shown {
                 ev.status_inferred = false;
             }
