@@ -249,27 +249,40 @@ static HOT: LazyLock<Hot> = LazyLock::new(|| {
 /// whose non-ASCII characters are all punctuation or symbols
 /// (`super::context::boundaries_agree`), and the twin answers there: the
 /// same matches, on the lazy DFA. Other lines get the pattern as written.
+///
+/// The pattern as written is compiled when a line first needs it: Unicode
+/// word classes make it the costlier of the two to build (half of a
+/// one-finding scan's instructions went to compiling both), and most runs
+/// never meet a line the twin cannot answer.
 struct Re {
-    unicode: Regex,
+    pattern: &'static str,
+    unicode: std::sync::OnceLock<Regex>,
     ascii: Option<Regex>,
 }
 
 impl Re {
-    fn new(pattern: &str) -> Self {
-        let unicode = Regex::new(pattern).expect("recogniser pattern is valid");
+    fn new(pattern: &'static str) -> Self {
         let rewritten = super::context::ascii_boundaries(pattern);
         let ascii = if rewritten == pattern { None } else { Regex::new(&rewritten).ok() };
-        Re { unicode, ascii }
+        let re = Re { pattern, unicode: std::sync::OnceLock::new(), ascii };
+        if re.ascii.is_none() {
+            re.as_written();
+        }
+        re
+    }
+
+    fn as_written(&self) -> &Regex {
+        self.unicode.get_or_init(|| Regex::new(self.pattern).expect("recogniser pattern is valid"))
     }
 
     fn on(&self, text: &str) -> &Regex {
         #[cfg(test)]
         if tests::AS_WRITTEN.with(std::cell::Cell::get) {
-            return &self.unicode;
+            return self.as_written();
         }
         match &self.ascii {
             Some(ascii) if super::context::boundaries_agree(text) => ascii,
-            _ => &self.unicode,
+            _ => self.as_written(),
         }
     }
 

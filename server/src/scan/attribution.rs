@@ -18,11 +18,19 @@ pub enum Signal {
     Foreign,
 }
 
+/// The literals every match of [`ANTHROPIC`] holds (any case), then those
+/// of [`FOREIGN`]: a line holding none of one side's cannot match its
+/// pattern, which is then not run.
+const ANTHROPIC_WORDS: usize = 4;
+
 static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build([
             "anthropic",
+            "req_",
+            "/v1/messages",
+            "claude",
             "registry",
             "pypi",
             "pythonhosted",
@@ -32,9 +40,6 @@ static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
             "npm e",
             "npm err",
             "from daemon",
-            "req_",
-            "/v1/messages",
-            "claude",
             "openai",
             "github",
             "amazons3",
@@ -53,23 +58,28 @@ const ANTHROPIC: &str = r"(?i)anthropic|\breq_01[1-9A-HJ-NP-Za-km-z]{20,26}\b|/v
 /// text, and the two agree on a line whose non-ASCII characters are all
 /// punctuation or symbols (`super::context`), which is how terminals print
 /// ` · ` and TUI marks. Same answers, without the slow engines.
+/// The pattern as written is compiled when a line first needs it (its
+/// Unicode classes make it the costly one to build).
 struct Twin {
-    unicode: Regex,
+    pattern: &'static str,
+    unicode: std::sync::OnceLock<Regex>,
     ascii: Regex,
 }
 
 impl Twin {
-    fn new(pattern: &str) -> Self {
-        let unicode = Regex::new(pattern).expect("signal pattern is valid");
-        let ascii = Regex::new(&super::context::ascii_boundaries(pattern)).unwrap_or_else(|_| unicode.clone());
-        Twin { unicode, ascii }
+    fn new(pattern: &'static str) -> Self {
+        let ascii = Regex::new(&super::context::ascii_boundaries(pattern));
+        let unicode = std::sync::OnceLock::new();
+        let ascii = ascii
+            .unwrap_or_else(|_| unicode.get_or_init(|| Regex::new(pattern).expect("signal pattern is valid")).clone());
+        Twin { pattern, unicode, ascii }
     }
 
     fn is_match(&self, line: &str) -> bool {
         if super::context::boundaries_agree(line) {
             self.ascii.is_match(line)
         } else {
-            self.unicode.is_match(line)
+            self.unicode.get_or_init(|| Regex::new(self.pattern).expect("signal pattern is valid")).is_match(line)
         }
     }
 }
@@ -81,12 +91,20 @@ static ANTHROPIC_RE: LazyLock<Twin> = LazyLock::new(|| Twin::new(ANTHROPIC));
 /// OpenAI traceback line that mentions "claude" in a model name is still
 /// OpenAI's.
 pub fn signal(line: &str) -> Option<Signal> {
-    if !PREFILTER.is_match(line) {
-        return None;
+    let (mut anthropic, mut foreign) = (false, false);
+    for m in PREFILTER.find_overlapping_iter(line) {
+        if m.pattern().as_usize() < ANTHROPIC_WORDS {
+            anthropic = true;
+        } else {
+            foreign = true;
+        }
+        if anthropic && foreign {
+            break;
+        }
     }
-    if FOREIGN_RE.is_match(line) {
+    if foreign && FOREIGN_RE.is_match(line) {
         Some(Signal::Foreign)
-    } else if ANTHROPIC_RE.is_match(line) {
+    } else if anthropic && ANTHROPIC_RE.is_match(line) {
         Some(Signal::Anthropic)
     } else {
         None
