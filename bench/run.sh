@@ -69,7 +69,7 @@ echo
 # stay true.
 python3 - "$work/anchors.txt" <<'EOF'
 import re, sys, tomllib
-src = open("server/src/scan/anchors.rs").read()
+src = open("server/engine/src/scan/anchors.rs").read()
 kw = re.search(r"const KEYWORDS: &\[&str\] = &\[(.*?)\];", src, re.S).group(1)
 words = [bytes(m, "utf-8").decode("unicode_escape") for m in re.findall(r'"((?:[^"\\]|\\.)*)"', kw)]
 words += [t["text"] for t in tomllib.load(open("server/rules/texts.toml", "rb"))["text"]]

@@ -82,5 +82,5 @@ fn the_files_it_cites_exist_and_say_what_it_says() {
     let scope = sections.iter().find_map(|s| s["properties"]["errsig.liveCheck.enabled"]["scope"].as_str());
     assert_eq!(scope, Some("machine"), "errsig.liveCheck.enabled");
     // Project files hold data only: unknown keys are refused.
-    assert!(read("server/src/config.rs").contains("#[serde(deny_unknown_fields)]"));
+    assert!(read("server/engine/src/config.rs").contains("#[serde(deny_unknown_fields)]"));
 }

@@ -370,7 +370,7 @@ mod tests {
     /// line of every fixture.
     #[test]
     fn plain_rows_are_what_normalise_makes_of_them() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
         let mut dirs = vec![std::path::PathBuf::from(fixtures)];
         let (mut plain, mut other) = (0, 0);
         while let Some(dir) = dirs.pop() {

@@ -918,7 +918,7 @@ mod tests {
     #[test]
     fn the_jump_stops_at_every_line_the_hot_path_would() {
         let mut bodies: Vec<Vec<u8>> = Vec::new();
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
         let mut dirs = vec![std::path::PathBuf::from(fixtures)];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

@@ -7,7 +7,7 @@ use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 use std::sync::LazyLock;
 
-const TABLE: &str = include_str!("../../rules/producers.toml");
+const TABLE: &str = include_str!("../../../rules/producers.toml");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -713,7 +713,7 @@ mod tests {
     /// a TUI mark, ` · ` or a non-ASCII letter beside it.
     #[test]
     fn twins_find_what_the_patterns_as_written_find() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
         let mut lines: Vec<String> = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(fixtures)];
         while let Some(dir) = dirs.pop() {

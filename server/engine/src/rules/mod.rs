@@ -27,18 +27,18 @@ use std::sync::{Arc, OnceLock};
 
 /// The built-in rule files, embedded at build time.
 const BUILTIN: &[(&str, &str)] = &[
-    ("rules/403.toml", include_str!("../../rules/403.toml")),
-    ("rules/gateway.toml", include_str!("../../rules/gateway.toml")),
-    ("rules/cloud.toml", include_str!("../../rules/cloud.toml")),
-    ("rules/400.toml", include_str!("../../rules/400.toml")),
-    ("rules/401.toml", include_str!("../../rules/401.toml")),
-    ("rules/4xx.toml", include_str!("../../rules/4xx.toml")),
-    ("rules/5xx.toml", include_str!("../../rules/5xx.toml")),
+    ("rules/403.toml", include_str!("../../../rules/403.toml")),
+    ("rules/gateway.toml", include_str!("../../../rules/gateway.toml")),
+    ("rules/cloud.toml", include_str!("../../../rules/cloud.toml")),
+    ("rules/400.toml", include_str!("../../../rules/400.toml")),
+    ("rules/401.toml", include_str!("../../../rules/401.toml")),
+    ("rules/4xx.toml", include_str!("../../../rules/4xx.toml")),
+    ("rules/5xx.toml", include_str!("../../../rules/5xx.toml")),
 ];
 
 /// The built-in advice for findings printed by programs other than Claude
 /// Code (`rules/advice.toml`), attached to the built-in rules it names.
-const ADVICE: (&str, &str) = ("rules/advice.toml", include_str!("../../rules/advice.toml"));
+const ADVICE: (&str, &str) = ("rules/advice.toml", include_str!("../../../rules/advice.toml"));
 
 /// A problem in a rule file (and the file's other problems of the same
 /// check, when it reports them all: anchor literals).
@@ -449,7 +449,7 @@ mod tests {
             n += 1;
         }
         let table: toml::Value =
-            toml::from_str(include_str!("../../rules/producers.toml")).unwrap_or(toml::Value::Boolean(false));
+            toml::from_str(include_str!("../../../rules/producers.toml")).unwrap_or(toml::Value::Boolean(false));
         let signatures: Vec<&str> = table
             .as_table()
             .into_iter()

@@ -7,7 +7,7 @@ use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 use std::sync::LazyLock;
 
-const TABLE: &str = include_str!("../../rules/texts.toml");
+const TABLE: &str = include_str!("../../../rules/texts.toml");
 
 /// The shortest text allowed: long enough that no ordinary line holds it.
 pub const MIN_TEXT: usize = 12;

@@ -302,7 +302,7 @@ mod tests {
             "BEARER FAKEtok12345678".into(),
             "HTTPS_PROXY=http://me:pa55@proxy".into(),
         ];
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures");
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
         let mut dirs = vec![std::path::PathBuf::from(fixtures)];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
