@@ -397,6 +397,61 @@ pub fn find(text: &str) -> Vec<Anchor> {
         return Vec::new();
     }
     let mut found: Vec<Anchor> = Vec::new();
+    for recognise in RECOGNISERS {
+        recognise(text, &mut found);
+    }
+    keep_leftmost(text, found)
+}
+
+/// The recognisers, in the order their anchors rank: among anchors at the
+/// same place the one found first wins, and a later recogniser may look at
+/// what the earlier ones found (the fixed texts skip the body of an `API
+/// Error:`, the inner object is searched for only before a body).
+const RECOGNISERS: &[fn(&str, &mut Vec<Anchor>)] = &[
+    claude,
+    claude_retry,
+    retry_row,
+    fixed_texts,
+    python_sdk,
+    status_body,
+    lead_status,
+    http_status,
+    httpx,
+    connect,
+    aws,
+    google,
+    html_title,
+    status_text,
+    html_exception,
+    html_after,
+    node_dump,
+    inner,
+    forbidden,
+];
+
+/// Leftmost first; among anchors at the same place, the most specific (the
+/// one found first) wins. Later anchors inside an earlier anchor's own line
+/// text are part of it (`API Error: 403 {… 403 Forbidden`).
+fn keep_leftmost(text: &str, mut found: Vec<Anchor>) -> Vec<Anchor> {
+    found.sort_by_key(|a| a.start);
+    let mut kept: Vec<Anchor> = Vec::new();
+    for a in found {
+        if let Some(prev) = kept.last() {
+            // Past the close of the body before it, a client's own printing
+            // is a printing of its own (`API Error: 403 {…} /login  Login
+            // OAuth error: Request failed with status code 403`).
+            let after_body = a.strong && prev.kind == BodyKind::Rest && body_closes_before(text, prev.body, a.start);
+            if a.start < prev.body.max(prev.start + 1) || (prev.kind != BodyKind::None && !after_body) {
+                continue;
+            }
+        }
+        kept.push(a);
+    }
+    kept
+}
+
+/// Claude Code's `API Error: NNN` (and `Request rejected (NNN)`, `Repeated NNN`), with the hints before it.
+fn claude(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&CLAUDE, text, text.contains("API Error")) {
         let m = c.get(0).expect("group 0");
         let s = c.name("s1").or(c.name("s2")).or(c.name("s3")).and_then(|s| s.as_str().parse().ok());
@@ -408,6 +463,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
+}
+
+/// Claude Code's retry row: `API Error (529 {…}) · Retrying in 4 seconds…`.
+fn claude_retry(text: &str, found: &mut Vec<Anchor>) {
     // Literal checks first: most lines hold neither form.
     let retry_rows = if text.contains("API Error (") { Some(CLAUDE_RETRY.captures_iter(text)) } else { None };
     for c in retry_rows.into_iter().flatten() {
@@ -426,6 +485,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         leading_hints(text, &mut a);
         found.push(a);
     }
+}
+
+/// Claude Code's spinner row while it retries: `✻ 529 Overloaded · Retrying in 24s`.
+fn retry_row(text: &str, found: &mut Vec<Anchor>) {
     let retrying = if text.contains(" · Retrying in ") { Some(RETRY_ROW.captures_iter(text)) } else { None };
     for c in retrying.into_iter().flatten() {
         let (Some(st), Some(msg)) = (c.name("s"), c.name("msg")) else { continue };
@@ -435,6 +498,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(msg.as_str().trim().to_owned());
         found.push(a);
     }
+}
+
+/// The catalog's fixed texts (`texts.toml`): Claude Code's short forms and the API's wordings.
+fn fixed_texts(text: &str, found: &mut Vec<Anchor>) {
     let claude_bodies: Vec<usize> = found.iter().map(|a| a.body).collect();
     for f in super::texts::find(text) {
         // The body of `API Error: Request rejected (429) · <text>`: that
@@ -465,6 +532,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         );
         found.push(a);
     }
+}
+
+/// The Python SDK's `…Error: Error code: NNN - {…}` (and its repr).
+fn python_sdk(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&PY, text, text.contains("Error code: ")) {
         let m = c.get(0).expect("group 0");
         let module = c.name("mod").map_or("", |m| m.as_str());
@@ -484,6 +555,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.repr = c.name("repr").and_then(|r| r.as_str().chars().nth(1));
         found.push(a);
     }
+}
+
+/// An exception or log line with a status before a body: `Error: 403 {…}`, `[ERROR] API error (…): 403 {`.
+fn status_body(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&STATUS_BODY, text, text.contains("rror")) {
         let m = c.get(0).expect("group 0");
         let body = c.name("body").map_or(m.end(), |b| b.start());
@@ -493,11 +568,19 @@ pub fn find(text: &str) -> Vec<Anchor> {
         let start = if debug_log { log_message_start(text, m.start()) } else { m.start() };
         found.push(Anchor::new(start, body, s, producer));
     }
+}
+
+/// A bare status before a body at a line's start: `529 {…}`, `403 <!doctype html>`.
+fn lead_status(text: &str, found: &mut Vec<Anchor>) {
     if let Some(c) = LEAD_STATUS.captures(text) {
         let body = c.name("body").map_or(0, |b| b.start());
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
         found.push(Anchor::new(c.name("s").map_or(0, |m| m.start()), body, s, Producer::Unknown));
     }
+}
+
+/// An HTTP status line: `HTTP/1.1 403 Forbidden`, `< HTTP/2 403`.
+fn http_status(text: &str, found: &mut Vec<Anchor>) {
     if let Some(c) = HTTP.captures(text.trim_start()) {
         let off = text.len() - text.trim_start().len();
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
@@ -506,6 +589,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(text[off + c.get(0).map_or(0, |m| m.end())..].trim().to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
+}
+
+/// httpx's exception and log line about a request to the API.
+fn httpx(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&HTTPX_ERROR, text, text.contains("' for url '")).chain(guarded(
         &HTTPX_LOG,
         text,
@@ -529,6 +616,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.continued = Some("For more information check:");
         found.push(a);
     }
+}
+
+/// Claude Code's connection screen and login (axios's wording).
+fn connect(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&CONNECT, text, text.contains("Request failed with status code")) {
         let m = c.get(0).expect("group 0");
         let mut a =
@@ -538,6 +629,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.strong = true;
         found.push(a);
     }
+}
+
+/// Bedrock's `AccessDeniedException`, with or without botocore's sentence.
+fn aws(text: &str, found: &mut Vec<Anchor>) {
     let aws = text.contains("AccessDenied");
     for m in guarded(&AWS, text, aws).chain(guarded(&AWS_CALL, text, aws)).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Bedrock);
@@ -546,12 +641,20 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.error_type = Some("AccessDeniedException");
         found.push(a);
     }
+}
+
+/// Vertex's `PermissionDenied: 403`.
+fn google(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&GOOGLE, text, text.contains("PermissionDenied: ")) {
         let m = c.get(0).expect("group 0");
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Vertex);
         a.platform = Some(super::Platform::Vertex);
         found.push(a);
     }
+}
+
+/// An HTML page's `<title>403 …</title>` (from its doctype when the line holds it).
+fn html_title(text: &str, found: &mut Vec<Anchor>) {
     let tag = text.contains('<');
     for c in guarded(&HTML_TITLE, text, tag) {
         let m = c.get(0).expect("group 0");
@@ -562,6 +665,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.platform = Some(super::Platform::Gateway);
         found.push(a);
     }
+}
+
+/// An SDK exception with a plain-text message: `AuthenticationError: 401 invalid x-api-key`.
+fn status_text(text: &str, found: &mut Vec<Anchor>) {
     for c in guarded(&STATUS_TEXT, text, text.contains("rror: ")) {
         let m = c.get(0).expect("group 0");
         let msg = c.name("msg").map_or("", |m| m.as_str()).trim();
@@ -574,6 +681,11 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(msg.to_owned());
         found.push(a);
     }
+}
+
+/// An exception whose message is an HTML page: `anthropic.PermissionDeniedError: <html>`.
+fn html_exception(text: &str, found: &mut Vec<Anchor>) {
+    let tag = text.contains('<');
     for c in guarded(&HTML_EXC, text, tag) {
         let m = c.get(0).expect("group 0");
         let module = c.name("mod").map_or("", |m| m.as_str());
@@ -584,6 +696,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.foreign = module.contains("openai");
         found.push(a);
     }
+}
+
+/// A wrapper's own words before a page: `API call failed on attempt 1: <html>`.
+fn html_after(text: &str, found: &mut Vec<Anchor>) {
     if text.contains(": <") {
         for c in HTML_AFTER.captures_iter(text) {
             let m = c.get(0).expect("group 0");
@@ -594,6 +710,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
             found.push(Anchor::new(start, body, None, Producer::Unknown));
         }
     }
+}
+
+/// Node's inspect header of an error named apart from its class: `APICallError [AI_APICallError]: …`.
+fn node_dump(text: &str, found: &mut Vec<Anchor>) {
     for m in guarded(&NODE_DUMP, text, text.contains("]: ")).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), None, Producer::Unknown);
         a.kind = BodyKind::Dump;
@@ -603,6 +723,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.message = Some(rest.to_owned()).filter(|m| !m.is_empty());
         found.push(a);
     }
+}
+
+/// The API's inner error object printed on its own, before any printing that reads a body.
+fn inner(text: &str, found: &mut Vec<Anchor>) {
     // Past the start of a printing that reads a body, an inner object is
     // that body's (and would be dropped below): search only before it.
     let before = found.iter().filter(|a| a.kind == BodyKind::Rest).map(|a| a.start).min().unwrap_or(text.len());
@@ -620,6 +744,10 @@ pub fn find(text: &str) -> Vec<Anchor> {
         }
         found.push(Anchor::new(m.start(), m.start(), None, Producer::Unknown));
     }
+}
+
+/// A bare `403 Forbidden`.
+fn forbidden(text: &str, found: &mut Vec<Anchor>) {
     for m in guarded(&FORBIDDEN, text, text.contains("403 Forbidden")).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Unknown);
         a.kind = BodyKind::None;
@@ -627,24 +755,6 @@ pub fn find(text: &str) -> Vec<Anchor> {
         a.platform = Some(super::Platform::Gateway);
         found.push(a);
     }
-    // Leftmost first; among anchors at the same place, the most specific
-    // (the one found first above) wins. Later anchors inside an earlier
-    // anchor's own line text are part of it (`API Error: 403 {… 403 Forbidden`).
-    found.sort_by_key(|a| a.start);
-    let mut kept: Vec<Anchor> = Vec::new();
-    for a in found {
-        if let Some(prev) = kept.last() {
-            // Past the close of the body before it, a client's own printing
-            // is a printing of its own (`API Error: 403 {…} /login  Login
-            // OAuth error: Request failed with status code 403`).
-            let after_body = a.strong && prev.kind == BodyKind::Rest && body_closes_before(text, prev.body, a.start);
-            if a.start < prev.body.max(prev.start + 1) || (prev.kind != BodyKind::None && !after_body) {
-                continue;
-            }
-        }
-        kept.push(a);
-    }
-    kept
 }
 
 /// Whether the bracketed body at `body` closes on this line before `at`.
