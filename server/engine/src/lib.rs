@@ -447,6 +447,35 @@ mod tests {
         }
     }
 
+    /// Who printed it, from the printing's own lines (forms from public
+    /// threads: anthropics/claude-code 63572, 22450; paul-gauthier/aider
+    /// 747; anthropics/claude-quickstarts 229).
+    #[test]
+    fn the_printer_is_named_from_the_printings_own_lines() {
+        let catalog = Arc::new(Catalog::builtin());
+        let one = |text: &str| {
+            let found = scan_bytes(catalog.clone(), None, text.as_bytes());
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            let e = &found[0].event;
+            (e.start.line, e.start.character, e.producer)
+        };
+        // The API's wording after Claude Code's `API Error: ` under its TUI
+        // mark: Claude Code's printing, from the prefix on.
+        let tui = "⏺ I'll add lorem ipsum.\n  ⎿  API Error: Output blocked by content filtering policy\n";
+        assert_eq!(one(tui), (1, 5, scan::Producer::ClaudeCode));
+        // A signature on the line that leads into the body.
+        let usage = "Error: Failed to load usage data:\n{\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"OAuth token does not meet scope requirement user:profile\"}}\n";
+        assert_eq!(one(usage), (0, 0, scan::Producer::ClaudeCode));
+        let litellm = "Unexpected error: litellm.NotFoundError: AnthropicException -\n{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"model: claude-3.5-sonnet\"}}\n";
+        assert_eq!(one(litellm).2, scan::Producer::Litellm);
+        // A body alone in Python's repr is the Python SDK's; in JSON, nobody's
+        // in particular.
+        let repr = "{'type': 'error', 'error': {'type': 'invalid_request_error', 'message': 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.'}}\n";
+        assert_eq!(one(repr).2, scan::Producer::PythonSdk);
+        let json = repr.replace('\'', "\"");
+        assert_eq!(one(&json).2, scan::Producer::Unknown);
+    }
+
     #[test]
     fn retried_errors_are_each_found_with_their_own_message() {
         let err = "Failed to authenticate. API Error: 403 Permission denied";

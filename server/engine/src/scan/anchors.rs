@@ -510,7 +510,14 @@ fn fixed_texts(text: &str, found: &mut Vec<Anchor>) {
             continue;
         }
         // A fixed text names the error exactly; the status follows from it.
-        let mut a = Anchor::new(f.start, f.end, Some(f.text.status), f.text.producer());
+        // After Claude Code's `API Error: ` (no status: how 2.x prints the
+        // API's message) the API's wording is Claude Code's printing, and
+        // starts with the prefix.
+        let (start, producer) = match text[..f.start].strip_suffix("API Error: ") {
+            Some(before) if f.text.producer() == Producer::Unknown => (before.len(), Producer::ClaudeCode),
+            _ => (f.start, f.text.producer()),
+        };
+        let mut a = Anchor::new(start, f.end, Some(f.text.status), producer);
         a.kind = BodyKind::None;
         a.inferred = true;
         a.strong = true;

@@ -95,7 +95,7 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
         error_type: None,
         message: a.message.clone(),
         request_id: None,
-        producer: signed.unwrap_or(a.producer),
+        producer: signed.unwrap_or(if a.producer == Producer::Unknown { bare_producer(own) } else { a.producer }),
         platform: a.platform.unwrap_or_default(),
         hints: a.hints.iter().chain(&done.hints).map(|h| redact(h).into_owned()).collect(),
         text: redact(own).into_owned(),
@@ -463,6 +463,19 @@ fn embedded_body(message: &str) -> Option<envelope::ErrorBody> {
         let b = envelope::classify(&v);
         matches!(b.shape, Some(Shape::Anthropic | Shape::Edge)).then_some(b)
     })
+}
+
+/// Who printed a body alone: a dict in Python's repr (`{'type': 'error',
+/// …}`: keys in single quotes, where Node's inspect leaves them bare) is
+/// what the Python SDK's error holds (`e.body`); a wrapper's signature
+/// nearby still renames it. Anything else: unknown.
+fn bare_producer(own: &str) -> Producer {
+    let repr = own.strip_prefix('{').is_some_and(|b| b.trim_start().starts_with('\''));
+    if repr {
+        Producer::PythonSdk
+    } else {
+        Producer::Unknown
+    }
 }
 
 /// The status a line shows on its own: `Status Code: 403`, `status=429`,

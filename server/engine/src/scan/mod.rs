@@ -834,6 +834,9 @@ impl Scanner {
     fn event(&mut self, done: Complete, record: Option<&event::Record>) -> Option<event::Built> {
         let led = done.anchor.led;
         let event::Built { event: mut ev, proof } = event::build(done, record)?;
+        // The line that leads into a body is the printing's, and so is a
+        // signature on it (`Error: Failed to load usage data:`).
+        let own_start = ev.start.line;
         if led && ev.start.line > 0 {
             ev.start = Pos { line: ev.start.line - 1, character: 0, column: 0, byte: 0 };
         }
@@ -844,7 +847,7 @@ impl Scanner {
         // traceback frame, a logger name).
         if producers::renamable(&ev) {
             self.work += ring;
-            if let Some(p) = self.recent.before(ev.start.line).rev().find_map(RecentLine::producer) {
+            if let Some(p) = self.recent.before(own_start).rev().find_map(RecentLine::producer) {
                 ev.producer = p;
             }
         }
