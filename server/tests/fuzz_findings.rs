@@ -111,3 +111,15 @@ fn generics_with_a_type_are_named_alike_in_any_chunks() {
     assert!(whole.len() >= 4, "the findings the fuzzer saw: {:?}", names(&whole));
     assert_eq!(summary(&got), summary(&whole), "chunks of at most {max_chunk} bytes");
 }
+
+/// `chunking`: a generic printing took a gateway's name from a held one of
+/// equal rank that a specific printing renamed later in one pass, and the
+/// specific name in chunks (where the other was renamed first). Names now
+/// rank in a total order and only rise, so each chain of printings ends
+/// with its highest name whatever order they came in.
+#[test]
+fn a_chain_of_printings_ends_with_its_highest_name_in_any_chunks() {
+    let (whole, got, max_chunk) = replay("chunking-equal-names-by-order");
+    assert!(whole.len() >= 8, "the findings the fuzzer saw: {:?}", names(&whole));
+    assert_eq!(summary(&got), summary(&whole), "chunks of at most {max_chunk} bytes");
+}

@@ -70,7 +70,7 @@ pub struct Engine {
     /// waits behind it: emitting a later finding first would make the order
     /// out depend on where the input's chunks ended (a fuzz finding,
     /// `server/fuzz/findings/chunking-order-differs-by-chunk`).
-    held: VecDeque<Finding>,
+    held: VecDeque<Held>,
     /// Specific findings released lately (what of their events names a
     /// repeat, and their rules), to name the generic repeats that follow
     /// them.
@@ -169,45 +169,40 @@ impl Engine {
             } else {
                 self.recent.push((Failure::of(&f.event), f.rule.clone()));
             }
-            self.held.push_back(f);
+            self.held.push_back(Held { finding: f, by_specific: false });
         }
         // Only generic printings are renamed: without one held, nothing is.
-        if !generics && !self.held.iter().any(|f| generic(&f.event)) {
+        if !generics && !self.held.iter().any(|h| generic(&h.finding.event)) {
             return;
         }
         // Generic printings of one failure name each other too (an HTML
-        // page's gateway name over a bare status line): the most specific
-        // name among all printings of it wins. Closeness chains (A near B,
-        // B near C), so names are passed on until nothing changes: one pass
-        // over the held printings would make a name depend on which of them
-        // arrived together, that is on where the input's chunks ended (a
-        // fuzz finding, `server/fuzz/findings/`). Names only rise in rank,
-        // so this ends; the bound is a guard.
+        // page's gateway name over a bare status line): the highest name
+        // among all printings of it wins. Closeness chains (A near B, B near
+        // C), so names are passed on until nothing changes. Names are ranked
+        // in a total order (`Name`) and only rise, so the end is the highest
+        // name of each chain whatever order its printings arrived in, that
+        // is wherever the input's chunks ended (fuzz findings in
+        // `server/fuzz/findings/`: one pass over the held printings, ties
+        // kept by whoever held them first). The bound is a guard.
         for _ in 0..=self.held.len() {
-            let held: Vec<(Failure, Arc<Rule>)> = self
+            let held: Vec<(Failure, Name)> = self
                 .held
                 .iter()
-                .filter(|f| generic(&f.event))
-                .map(|f| (Failure::of(&f.event), f.rule.clone()))
+                .filter(|h| generic(&h.finding.event))
+                .map(|h| (Failure::of(&h.finding.event), h.name()))
                 .collect();
             let mut changed = false;
-            for f in self.held.iter_mut().filter(|f| generic(&f.event)) {
-                let this = Failure::of(&f.event);
-                let named = |from: &[(Failure, Arc<Rule>)]| {
-                    from.iter()
-                        .filter(|(e, _)| same_failure(&this, e))
-                        .map(|(_, r)| r.clone())
-                        .max_by_key(|r| r.priority)
-                };
-                // A held name must be strictly more specific: two held printings
-                // of equal rank keep their own names rather than swap them.
-                let best = named(&self.recent)
-                    .filter(|r| r.priority >= f.rule.priority && !Arc::ptr_eq(r, &f.rule))
-                    .or_else(|| named(&held).filter(|r| r.priority > f.rule.priority));
-                if let Some(r) = best {
-                    changed |= !Arc::ptr_eq(&r, &f.rule);
-                    f.severity = r.severity;
-                    f.rule = r;
+            for h in self.held.iter_mut().filter(|h| generic(&h.finding.event)) {
+                let this = Failure::of(&h.finding.event);
+                let specific =
+                    self.recent.iter().filter(|(e, _)| same_failure(&this, e)).map(|(_, r)| Name::given(r, true));
+                let generics = held.iter().filter(|(e, _)| same_failure(&this, e)).map(|(_, n)| n.clone());
+                let Some(best) = specific.chain(generics).max() else { continue };
+                if best > h.name() {
+                    changed = true;
+                    h.finding.severity = best.rule.severity;
+                    h.finding.rule = best.rule;
+                    h.by_specific = best.by_specific;
                 }
             }
             if !changed {
@@ -225,9 +220,12 @@ impl Engine {
     fn release(&mut self, line: Option<u32>) -> Vec<Finding> {
         // Past `LAST_LINE` numbers no longer tell distances: release at once.
         let past = |end: u32| line.is_none_or(|l| l >= scan::LAST_LINE || end.saturating_add(RELEASE_LINES) < l);
-        let waiting =
-            self.held.iter().position(|f| generic(&f.event) && !past(f.event.end.line)).unwrap_or(self.held.len());
-        let out = self.held.drain(..waiting).collect();
+        let waiting = self
+            .held
+            .iter()
+            .position(|h| generic(&h.finding.event) && !past(h.finding.event.end.line))
+            .unwrap_or(self.held.len());
+        let out = self.held.drain(..waiting).map(|h| h.finding).collect();
         self.recent.retain(|(e, _)| !past(e.end));
         out
     }
@@ -257,6 +255,62 @@ pub const HISTORY_LINES: usize = scan::HISTORY_LINES + RELEASE_LINES as usize + 
 /// on, spans at most `candidate::MAX_LINES` and is emitted at most
 /// `CONTEXT_AFTER` lines after it ends: past that, a finding's name is final.
 const RELEASE_LINES: u32 = GROUP_LINES + scan::candidate::MAX_LINES as u32 + scan::CONTEXT_AFTER as u32 + 1;
+
+/// A finding waiting in the queue, with where its name came from.
+#[derive(Debug, Clone)]
+struct Held {
+    finding: Finding,
+    /// Whether a specific printing of the same failure gave it its name.
+    by_specific: bool,
+}
+
+impl Held {
+    fn name(&self) -> Name {
+        Name::given(&self.finding.rule, self.by_specific)
+    }
+}
+
+/// A name printings of one failure pass on, in the order they rank: the
+/// rule's priority; at equal priority a name a specific printing gave over
+/// one a generic printing has (the `permission_error` body names the bare
+/// status line, not the gateway page next to it); then the rule's id, so
+/// that the order is total and passing on the highest name ends the same
+/// way whatever order the printings came in.
+#[derive(Debug, Clone)]
+struct Name {
+    rule: Arc<Rule>,
+    by_specific: bool,
+}
+
+impl Name {
+    fn given(rule: &Arc<Rule>, by_specific: bool) -> Self {
+        Name { rule: rule.clone(), by_specific }
+    }
+
+    fn key(&self) -> (i32, bool, &str) {
+        (self.rule.priority, self.by_specific, &self.rule.id)
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
 
 /// Whether `b` starts within [`GROUP_LINES`] of where `a` ends (either order).
 fn close(a: &Failure, b: &Failure) -> bool {
