@@ -6,8 +6,8 @@
 //! Bodies are read by [`super::envelope`]; whether an uncertain printing is
 //! Anthropic's is decided later from its context ([`super::attribution`]).
 
+use super::context::Twin;
 use aho_corasick::AhoCorasick;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub use super::vocab::Producer;
@@ -241,67 +241,12 @@ static HOT: LazyLock<Hot> = LazyLock::new(|| {
     }
 });
 
-/// A recogniser's pattern as written and, when it has word boundaries, its
-/// twin with ASCII ones (`super::context::ascii_boundaries`). The regex
-/// crate's fast engines cannot decide a Unicode `\b` next to a non-ASCII
-/// byte, so on a line holding ` · ` or a TUI mark the pattern ran on the
-/// slow ones (29 % of the dense benchmark). The two agree on every line
-/// whose non-ASCII characters are all punctuation or symbols
-/// (`super::context::boundaries_agree`), and the twin answers there: the
-/// same matches, on the lazy DFA. Other lines get the pattern as written.
-///
-/// The pattern as written is compiled when a line first needs it: Unicode
-/// word classes make it the costlier of the two to build (half of a
-/// one-finding scan's instructions went to compiling both), and most runs
-/// never meet a line the twin cannot answer.
-struct Re {
-    pattern: &'static str,
-    unicode: std::sync::OnceLock<Regex>,
-    ascii: Option<Regex>,
-}
-
-impl Re {
-    fn new(pattern: &'static str) -> Self {
-        let rewritten = super::context::ascii_boundaries(pattern);
-        let ascii = if rewritten == pattern { None } else { Regex::new(&rewritten).ok() };
-        let re = Re { pattern, unicode: std::sync::OnceLock::new(), ascii };
-        if re.ascii.is_none() {
-            re.as_written();
-        }
-        re
-    }
-
-    fn as_written(&self) -> &Regex {
-        self.unicode.get_or_init(|| Regex::new(self.pattern).expect("recogniser pattern is valid"))
-    }
-
-    fn on(&self, text: &str) -> &Regex {
-        #[cfg(test)]
-        if tests::AS_WRITTEN.with(std::cell::Cell::get) {
-            return self.as_written();
-        }
-        match &self.ascii {
-            Some(ascii) if super::context::boundaries_agree(text) => ascii,
-            _ => self.as_written(),
-        }
-    }
-
-    fn captures<'t>(&self, text: &'t str) -> Option<regex::Captures<'t>> {
-        self.on(text).captures(text)
-    }
-
-    fn captures_iter<'r, 't>(&'r self, text: &'t str) -> regex::CaptureMatches<'r, 't> {
-        self.on(text).captures_iter(text)
-    }
-
-    fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
-        self.on(text).find(text)
-    }
-}
-
+/// A recogniser's pattern with its ASCII twin ([`Twin`]): the fast engines
+/// on lines holding ` · ` or a TUI mark (29 % of the dense benchmark went to
+/// the slow ones before the twins).
 macro_rules! re {
     ($name:ident, $pat:expr) => {
-        static $name: LazyLock<Re> = LazyLock::new(|| Re::new($pat));
+        static $name: LazyLock<Twin> = LazyLock::new(|| Twin::new($pat));
     };
 }
 
@@ -379,7 +324,11 @@ re!(INNER, r#"\{\s*["'“‘]?type["'”’]?\s*:\s*["'“‘](?P<t>[a-z_]+)["'�
 /// A recogniser's matches on a line, run only when the line holds the
 /// literal every match contains (`holds`): most stopped lines hold few of
 /// them, and a regex pass costs more than a substring search.
-fn guarded<'r, 't>(re: &'r Re, text: &'t str, holds: bool) -> impl Iterator<Item = regex::Captures<'t>> + use<'r, 't> {
+fn guarded<'r, 't>(
+    re: &'r Twin,
+    text: &'t str,
+    holds: bool,
+) -> impl Iterator<Item = regex::Captures<'t>> + use<'r, 't> {
     holds.then(|| re.captures_iter(text)).into_iter().flatten()
 }
 
@@ -820,10 +769,7 @@ fn log_message_start(text: &str, anchor: usize) -> usize {
 mod tests {
     use super::*;
 
-    thread_local! {
-        /// Every recogniser uses its pattern as written (the twins' test).
-        pub(super) static AS_WRITTEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
+    use super::super::context::AS_WRITTEN;
 
     /// The twins with ASCII word boundaries find what the patterns as
     /// written find, on every line of every fixture, and on each line with

@@ -5,8 +5,8 @@
 //! counts only when the report around it shows an Anthropic client or
 //! endpoint, and not when it shows someone else's. The nearest evidence wins.
 
+use super::context::Twin;
 use aho_corasick::AhoCorasick;
-use regex::Regex;
 use std::sync::LazyLock;
 
 /// Evidence a line gives.
@@ -53,37 +53,8 @@ const FOREIGN: &str = r"(?i)\bopenai\b|node_modules/openai/|site-packages/openai
 
 const ANTHROPIC: &str = r"(?i)anthropic|\breq_01[1-9A-HJ-NP-Za-km-z]{20,26}\b|/v1/messages\b|\bclaude[ -](?:code|opus|sonnet|haiku|\d)|CLAUDE_CODE_";
 
-/// The patterns as written, and with ASCII word boundaries: the fast
-/// engines decide an ASCII boundary on any text, a Unicode one only on ASCII
-/// text, and the two agree on a line whose non-ASCII characters are all
-/// punctuation or symbols (`super::context`), which is how terminals print
-/// ` · ` and TUI marks. Same answers, without the slow engines.
-/// The pattern as written is compiled when a line first needs it (its
-/// Unicode classes make it the costly one to build).
-struct Twin {
-    pattern: &'static str,
-    unicode: std::sync::OnceLock<Regex>,
-    ascii: Regex,
-}
-
-impl Twin {
-    fn new(pattern: &'static str) -> Self {
-        let ascii = Regex::new(&super::context::ascii_boundaries(pattern));
-        let unicode = std::sync::OnceLock::new();
-        let ascii = ascii
-            .unwrap_or_else(|_| unicode.get_or_init(|| Regex::new(pattern).expect("signal pattern is valid")).clone());
-        Twin { pattern, unicode, ascii }
-    }
-
-    fn is_match(&self, line: &str) -> bool {
-        if super::context::boundaries_agree(line) {
-            self.ascii.is_match(line)
-        } else {
-            self.unicode.get_or_init(|| Regex::new(self.pattern).expect("signal pattern is valid")).is_match(line)
-        }
-    }
-}
-
+/// Each pattern with its ASCII twin ([`Twin`]): terminals print ` · ` and
+/// TUI marks, on which the pattern as written would run on the slow engines.
 static FOREIGN_RE: LazyLock<Twin> = LazyLock::new(|| Twin::new(FOREIGN));
 static ANTHROPIC_RE: LazyLock<Twin> = LazyLock::new(|| Twin::new(ANTHROPIC));
 

@@ -14,7 +14,7 @@
 //! non-ASCII characters are all known non-word characters. On any other
 //! line the original set answers: the result is the same either way.
 
-use regex::RegexSet;
+use regex::{Regex, RegexSet};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// The context patterns with their fast twin (built on first use).
@@ -42,6 +42,77 @@ impl ContextSet {
         }
         self.unicode.is_match(text)
     }
+}
+
+/// A pattern as written and, when it has word boundaries, its twin with
+/// ASCII ones ([`ascii_boundaries`]). The regex crate's fast engines cannot
+/// decide a Unicode `\b` next to a non-ASCII byte; the twin answers every
+/// line where the two agree ([`boundaries_agree`]), with the same matches
+/// on the lazy DFA, and other lines get the pattern as written.
+///
+/// The pattern as written is compiled when a line first needs it: Unicode
+/// word classes make it the costlier of the two to build (half of a
+/// one-finding scan's instructions went to compiling both), and most runs
+/// never meet a line the twin cannot answer.
+pub(crate) struct Twin {
+    pattern: &'static str,
+    unicode: OnceLock<Regex>,
+    ascii: Option<Regex>,
+}
+
+impl Twin {
+    /// Compile the twin (the pattern as written too when there is none).
+    ///
+    /// # Panics
+    ///
+    /// When `pattern` does not compile: the patterns are the program's own.
+    pub(crate) fn new(pattern: &'static str) -> Self {
+        let rewritten = ascii_boundaries(pattern);
+        let ascii = if rewritten == pattern { None } else { Regex::new(&rewritten).ok() };
+        let twin = Twin { pattern, unicode: OnceLock::new(), ascii };
+        if twin.ascii.is_none() {
+            twin.as_written();
+        }
+        twin
+    }
+
+    fn as_written(&self) -> &Regex {
+        self.unicode.get_or_init(|| Regex::new(self.pattern).expect("the program's own pattern is valid"))
+    }
+
+    /// The regex that answers for `text`, with the pattern's matches.
+    pub(crate) fn on(&self, text: &str) -> &Regex {
+        #[cfg(test)]
+        if AS_WRITTEN.with(std::cell::Cell::get) {
+            return self.as_written();
+        }
+        match &self.ascii {
+            Some(ascii) if boundaries_agree(text) => ascii,
+            _ => self.as_written(),
+        }
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.on(text).is_match(text)
+    }
+
+    pub(crate) fn captures<'t>(&self, text: &'t str) -> Option<regex::Captures<'t>> {
+        self.on(text).captures(text)
+    }
+
+    pub(crate) fn captures_iter<'r, 't>(&'r self, text: &'t str) -> regex::CaptureMatches<'r, 't> {
+        self.on(text).captures_iter(text)
+    }
+
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
+        self.on(text).find(text)
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Every [`Twin`] answers with its pattern as written (the twins' tests).
+    pub(crate) static AS_WRITTEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The set with ASCII word boundaries, compiled once per distinct pattern
