@@ -416,6 +416,26 @@ fn plain_row(line: &[u8]) -> Option<(&str, usize)> {
     Some((text, width))
 }
 
+/// Every file under `tests/fixtures/`, read whole: the engine's unit tests
+/// check their properties on all the real text the repository holds.
+#[cfg(test)]
+pub(crate) fn fixture_files() -> Vec<Vec<u8>> {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(fixtures)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                files.push(bytes);
+            }
+        }
+    }
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,28 +444,18 @@ mod tests {
     /// line of every fixture.
     #[test]
     fn plain_rows_are_what_normalise_makes_of_them() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
-        let mut dirs = vec![std::path::PathBuf::from(fixtures)];
         let (mut plain, mut other) = (0, 0);
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                let Ok(bytes) = std::fs::read(&path) else { continue };
-                for line in bytes.split(|&b| b == b'\n') {
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    let rows = scan::ansi::normalise(line);
-                    match plain_row(line) {
-                        Some((text, width)) => {
-                            plain += 1;
-                            assert_eq!(rows.len(), 1, "{}", String::from_utf8_lossy(line));
-                            assert_eq!((rows[0].text.as_str(), rows[0].width), (text, width));
-                        }
-                        None => other += 1,
+        for bytes in fixture_files() {
+            for line in bytes.split(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let rows = scan::ansi::normalise(line);
+                match plain_row(line) {
+                    Some((text, width)) => {
+                        plain += 1;
+                        assert_eq!(rows.len(), 1, "{}", String::from_utf8_lossy(line));
+                        assert_eq!((rows[0].text.as_str(), rows[0].width), (text, width));
                     }
+                    None => other += 1,
                 }
             }
         }

@@ -776,18 +776,9 @@ mod tests {
     /// a TUI mark, ` · ` or a non-ASCII letter beside it.
     #[test]
     fn twins_find_what_the_patterns_as_written_find() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
         let mut lines: Vec<String> = Vec::new();
-        let mut dirs = vec![std::path::PathBuf::from(fixtures)];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if let Ok(bytes) = std::fs::read(&path) {
-                    lines.extend(String::from_utf8_lossy(&bytes).lines().filter(|l| may_match(l)).map(str::to_owned));
-                }
-            }
+        for bytes in crate::fixture_files() {
+            lines.extend(String::from_utf8_lossy(&bytes).lines().filter(|l| may_match(l)).map(str::to_owned));
         }
         assert!(lines.len() > 300, "the fixtures were read: {}", lines.len());
         let mut varied = 0;

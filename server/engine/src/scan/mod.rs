@@ -920,19 +920,9 @@ mod tests {
     /// control byte and opener at a line's start, middle and end.
     #[test]
     fn the_jump_stops_at_every_line_the_hot_path_would() {
-        let mut bodies: Vec<Vec<u8>> = Vec::new();
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
-        let mut dirs = vec![std::path::PathBuf::from(fixtures)];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if let Ok(mut bytes) = std::fs::read(&path) {
-                    bytes.push(b'\n');
-                    bodies.push(bytes);
-                }
-            }
+        let mut bodies: Vec<Vec<u8>> = crate::fixture_files();
+        for bytes in &mut bodies {
+            bytes.push(b'\n');
         }
         assert!(bodies.len() > 300, "the fixtures were read: {}", bodies.len());
         let mut pieces: Vec<String> = anchors::hot_literals().map(str::to_owned).collect();

@@ -302,17 +302,8 @@ mod tests {
             "BEARER FAKEtok12345678".into(),
             "HTTPS_PROXY=http://me:pa55@proxy".into(),
         ];
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
-        let mut dirs = vec![std::path::PathBuf::from(fixtures)];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if let Ok(bytes) = std::fs::read(&path) {
-                    texts.extend(String::from_utf8_lossy(&bytes).lines().map(str::to_owned));
-                }
-            }
+        for bytes in crate::fixture_files() {
+            texts.extend(String::from_utf8_lossy(&bytes).lines().map(str::to_owned));
         }
         assert!(texts.len() > 1000, "the fixtures were read: {}", texts.len());
         for t in &texts {
