@@ -81,51 +81,106 @@ pub fn dumped_request_id(text: &str) -> Option<String> {
 /// Build the event of a complete printing. Returns the event and whether
 /// the printing alone proves it is Anthropic's; `None` when it is not an
 /// error we report.
+///
+/// The steps run in this order because each later source only fills what
+/// the earlier ones left empty (or, for the API's own body, overrides a
+/// wrapper's words): the anchor's line, the body, a Node property dump, a
+/// body embedded in the message, the HTTP headers, the JSON record around
+/// it, and last what follows from the error type.
 pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
     let a = &done.anchor;
-    let own = &done.text.text[a.start.min(done.end)..done.end];
-    // The lines it was printed on, from their start: a wrapper that names
-    // itself before the error (`litellm.…Error: …`, `AssistantMessage(…`).
-    let signed = super::producers::signed(&done.text.text[..done.end]);
-    let mut ev = Event {
-        start: done.text.pos(done.text.loc(a.start)),
-        end: done.text.pos(done.text.loc(done.end)),
-        status: a.status,
-        status_inferred: a.inferred,
-        error_type: None,
-        message: a.message.clone(),
-        request_id: None,
-        producer: signed.unwrap_or(if a.producer == Producer::Unknown { bare_producer(own) } else { a.producer }),
-        platform: a.platform.unwrap_or_default(),
-        hints: a.hints.iter().chain(&done.hints).map(|h| redact(h).into_owned()).collect(),
-        text: redact(own).into_owned(),
-        context: Vec::new(),
-    };
-    // Claude Code's own sentence ends where its advice begins (`… access to
-    // it. Run /model to pick a different model.`): the advice is a hint,
-    // as the ones after ` · ` are.
+    let mut d = Draft::new(&done);
     if a.fixed.is_some() {
-        if let Some(m) = ev.message.take() {
-            // What a wrapper appends (`… (exit code: 1)`) is not the text's.
-            let m = EXIT_CODE.find(&m).map_or(m.as_str(), |x| m[..x.start()].trim_end()).to_owned();
-            match super::texts::advice(&m) {
-                Some(at) => {
-                    let hint = m[at + 1..].trim();
-                    if !hint.is_empty() {
-                        ev.hints.push(redact(hint).into_owned());
-                    }
-                    ev.message = Some(m[..=at].to_owned());
+        d.split_fixed_advice();
+    }
+    d.read_body(&done.body, a.platform.is_none());
+    if !done.props.is_empty() {
+        d.read_dump(&done.props);
+    }
+    if d.shape.is_none() && done.body == Body::None {
+        d.read_embedded_body();
+    }
+    d.weigh_shape(a.producer)?;
+    d.read_headers(&done.headers);
+    if let Some(r) = record {
+        d.read_record(r);
+    }
+    d.infer_status();
+    d.ev.status?;
+    d.weigh_evidence(&done)?;
+    d.read_fixed_wording();
+    d.tidy(a.error_type);
+    let proof = if d.strong { Proof::Anthropic } else { Proof::Unproven };
+    Some(Built { event: d.ev, proof })
+}
+
+/// An event being built, and what its printing has shown so far about
+/// whose it is.
+struct Draft {
+    ev: Event,
+    /// Something in it proves it Anthropic's.
+    strong: bool,
+    /// Something in it names another vendor.
+    foreign: bool,
+    /// The shape of the error body read, if one was.
+    shape: Option<Shape>,
+}
+
+impl Draft {
+    /// What the anchor's line shows.
+    fn new(done: &Complete) -> Self {
+        let a = &done.anchor;
+        let own = &done.text.text[a.start.min(done.end)..done.end];
+        // The lines it was printed on, from their start: a wrapper that names
+        // itself before the error (`litellm.…Error: …`, `AssistantMessage(…`).
+        let signed = super::producers::signed(&done.text.text[..done.end]);
+        let ev = Event {
+            start: done.text.pos(done.text.loc(a.start)),
+            end: done.text.pos(done.text.loc(done.end)),
+            status: a.status,
+            status_inferred: a.inferred,
+            error_type: None,
+            message: a.message.clone(),
+            request_id: None,
+            producer: signed.unwrap_or(if a.producer == Producer::Unknown { bare_producer(own) } else { a.producer }),
+            platform: a.platform.unwrap_or_default(),
+            hints: a.hints.iter().chain(&done.hints).map(|h| redact(h).into_owned()).collect(),
+            text: redact(own).into_owned(),
+            context: Vec::new(),
+        };
+        Draft { ev, strong: a.strong, foreign: a.foreign, shape: None }
+    }
+
+    /// Claude Code's own sentence ends where its advice begins (`… access to
+    /// it. Run /model to pick a different model.`): the advice is a hint,
+    /// as the ones after ` · ` are.
+    fn split_fixed_advice(&mut self) {
+        let Some(m) = self.ev.message.take() else {
+            return;
+        };
+        // What a wrapper appends (`… (exit code: 1)`) is not the text's.
+        let m = EXIT_CODE.find(&m).map_or(m.as_str(), |x| m[..x.start()].trim_end()).to_owned();
+        match super::texts::advice(&m) {
+            Some(at) => {
+                let hint = m[at + 1..].trim();
+                if !hint.is_empty() {
+                    self.ev.hints.push(redact(hint).into_owned());
                 }
-                None => ev.message = Some(m),
+                self.ev.message = Some(m[..=at].to_owned());
             }
+            None => self.ev.message = Some(m),
         }
     }
-    let mut strong = a.strong;
-    let mut foreign = a.foreign;
-    let mut shape = None;
-    match &done.body {
-        Body::Structured(s) => {
-            if let Some(v) = envelope::parse_loose(s).map(|(v, _)| v).or_else(|| envelope::parse_cut(s)) {
+
+    /// The body after the anchor: an error body, an HTML page or the
+    /// message as text. `no_platform`: the anchor named no platform.
+    fn read_body(&mut self, body: &Body, no_platform: bool) {
+        let ev = &mut self.ev;
+        match body {
+            Body::Structured(s) => {
+                let Some(v) = envelope::parse_loose(s).map(|(v, _)| v).or_else(|| envelope::parse_cut(s)) else {
+                    return;
+                };
                 let b = envelope::classify(&v);
                 // Claude Code's record of a failure in Node's or Python's
                 // syntax rather than JSON: the Agent SDK printed its message
@@ -133,9 +188,9 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
                 if ev.producer == Producer::Unknown && b.status.is_some() && AGENT_RECORD.is_match(s) {
                     ev.producer = Producer::ClaudeAgentSdk;
                 }
-                shape = b.shape;
+                self.shape = b.shape;
                 ev.error_type = b.error_type;
-                ev.message = b.message.or(ev.message);
+                ev.message = b.message.or(ev.message.take());
                 ev.request_id = b.request_id;
                 if ev.status.is_none() {
                     if let Some(st) = b.status {
@@ -144,54 +199,58 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
                     }
                 }
             }
-        }
-        Body::Html(h) => {
-            ev.platform = Platform::Gateway;
-            if let Some((status, reason)) = envelope::edge_page(h) {
-                // The API edge's own minimal page: Anthropic's shape.
-                ev.platform = Platform::Anthropic;
-                strong = true;
-                ev.status = ev.status.or(Some(status));
-                ev.message = Some(reason);
-            } else if let Some(t) = envelope::html_title(h) {
-                // `403 Forbidden`: the page's status, when nothing else showed one.
-                let digits = &t[..t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len()];
-                if ev.status.is_none() {
-                    ev.status = digits.parse().ok().filter(|s| (400..600).contains(s));
-                }
-                let t = t.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
-                ev.message = Some(t.to_owned());
-            }
-        }
-        Body::Text(t) => {
-            let t = t.trim();
-            // The API's message as shown, without what Claude Code wraps
-            // around it ("Repeated 529 Overloaded errors. …", advice).
-            // What a wrapper appends (`… (exit code: 1)`) is not the API's.
-            let t = EXIT_CODE.find(t).map_or(t, |m| t[..m.start()].trim_end());
-            let msg = if let Some(c) = REPEATED.captures(t) {
-                c["what"].to_owned()
-            } else if let Some(at) = super::texts::advice(t) {
-                t[..at].to_owned()
-            } else {
-                t.to_owned()
-            };
-            if matches!(msg.as_str(), "Forbidden" | "Access Denied" | "Access denied") && a.platform.is_none() {
+            Body::Html(h) => {
                 ev.platform = Platform::Gateway;
+                if let Some((status, reason)) = envelope::edge_page(h) {
+                    // The API edge's own minimal page: Anthropic's shape.
+                    ev.platform = Platform::Anthropic;
+                    self.strong = true;
+                    ev.status = ev.status.or(Some(status));
+                    ev.message = Some(reason);
+                } else if let Some(t) = envelope::html_title(h) {
+                    // `403 Forbidden`: the page's status, when nothing else showed one.
+                    let digits = &t[..t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len()];
+                    if ev.status.is_none() {
+                        ev.status = digits.parse().ok().filter(|s| (400..600).contains(s));
+                    }
+                    let t = t.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+                    ev.message = Some(t.to_owned());
+                }
             }
-            ev.message = Some(msg);
+            Body::Text(t) => {
+                let t = t.trim();
+                // The API's message as shown, without what Claude Code wraps
+                // around it ("Repeated 529 Overloaded errors. …", advice).
+                // What a wrapper appends (`… (exit code: 1)`) is not the API's.
+                let t = EXIT_CODE.find(t).map_or(t, |m| t[..m.start()].trim_end());
+                let msg = if let Some(c) = REPEATED.captures(t) {
+                    c["what"].to_owned()
+                } else if let Some(at) = super::texts::advice(t) {
+                    t[..at].to_owned()
+                } else {
+                    t.to_owned()
+                };
+                if matches!(msg.as_str(), "Forbidden" | "Access Denied" | "Access denied") && no_platform {
+                    ev.platform = Platform::Gateway;
+                }
+                ev.message = Some(msg);
+            }
+            Body::None => {}
         }
-        Body::None => {}
     }
-    if !done.props.is_empty() {
-        let d = dump_fields(&done.props);
+
+    /// A Node property dump after the printing (the AI SDK's
+    /// `APICallError`): its status, url, response body and request id.
+    fn read_dump(&mut self, props: &[String]) {
+        let d = dump_fields(props);
+        let ev = &mut self.ev;
         if ev.status.is_none() {
             ev.status = d.status;
         }
         if let Some(url) = &d.url {
             match attribution::signal(url) {
-                Some(Signal::Anthropic) => strong = true,
-                Some(Signal::Foreign) => foreign = true,
+                Some(Signal::Anthropic) => self.strong = true,
+                Some(Signal::Foreign) => self.foreign = true,
                 None => {}
             }
         }
@@ -200,7 +259,7 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
             Some(b) => {
                 if let Some((v, _)) = envelope::parse_loose(b) {
                     let body = envelope::classify(&v);
-                    shape = body.shape;
+                    self.shape = body.shape;
                     ev.error_type = body.error_type;
                     // The API's own words over the wrapper's (which may be
                     // the status text when it could not read the body).
@@ -215,43 +274,59 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
             ev.error_type = d.error_type;
         }
     }
-    // A message that embeds the API's body (`Type validation failed: Value:
-    // {"type":"error",…}.`, the AI SDK failing to parse an SSE error
-    // event): the body says what the error is.
-    if shape.is_none() && done.body == Body::None {
+
+    /// A message that embeds the API's body (`Type validation failed: Value:
+    /// {"type":"error",…}.`, the AI SDK failing to parse an SSE error
+    /// event): the body says what the error is.
+    fn read_embedded_body(&mut self) {
+        let ev = &mut self.ev;
         if let Some(b) = ev.message.as_deref().and_then(embedded_body) {
-            shape = b.shape;
+            self.shape = b.shape;
             ev.error_type = b.error_type;
             ev.request_id = b.request_id;
             ev.message = b.message;
         }
     }
-    match shape {
-        Some(Shape::Anthropic) => strong = true,
-        // The API's edge answers with exactly this; no other service does.
-        Some(Shape::Edge) => {
-            strong |=
-                ev.error_type.as_deref() == Some("forbidden") && ev.message.as_deref() == Some("Request not allowed");
+
+    /// What the body's shape says about whose error it is. `None`: a bare
+    /// body (no anchor named a producer) that is no error shape at all, and
+    /// shows no status, is not a finding.
+    fn weigh_shape(&mut self, anchored_by: Producer) -> Option<()> {
+        match self.shape {
+            Some(Shape::Anthropic) => self.strong = true,
+            // The API's edge answers with exactly this; no other service does.
+            Some(Shape::Edge) => {
+                self.strong |= self.ev.error_type.as_deref() == Some("forbidden")
+                    && self.ev.message.as_deref() == Some("Request not allowed");
+            }
+            Some(Shape::Google) => self.ev.platform = Platform::Vertex,
+            Some(Shape::Aws) => self.ev.platform = Platform::Bedrock,
+            Some(Shape::OpenAi | Shape::GitHub) => self.foreign = true,
+            None if anchored_by == Producer::Unknown && self.ev.status.is_none() => return None,
+            None => {}
         }
-        Some(Shape::Google) => ev.platform = Platform::Vertex,
-        Some(Shape::Aws) => ev.platform = Platform::Bedrock,
-        Some(Shape::OpenAi | Shape::GitHub) => foreign = true,
-        None => {
-            // A bare body that is no error shape at all is not a finding.
-            if a.producer == Producer::Unknown && ev.status.is_none() {
-                return None;
+        Some(())
+    }
+
+    /// HTTP response headers printed with it.
+    fn read_headers(&mut self, headers: &[(String, String)]) {
+        let ev = &mut self.ev;
+        for (name, value) in headers {
+            match name.as_str() {
+                "request-id" if value.starts_with("req_") => {
+                    ev.request_id = ev.request_id.take().or(Some(value.clone()));
+                }
+                "x-amzn-errortype" => ev.platform = Platform::Bedrock,
+                "server" if value.contains("AmazonS3") => self.foreign = true,
+                _ => {}
             }
         }
     }
-    for (name, value) in &done.headers {
-        match name.as_str() {
-            "request-id" if value.starts_with("req_") => ev.request_id = ev.request_id.take().or(Some(value.clone())),
-            "x-amzn-errortype" => ev.platform = Platform::Bedrock,
-            "server" if value.contains("AmazonS3") => foreign = true,
-            _ => {}
-        }
-    }
-    if let Some(r) = record {
+
+    /// The JSON log record the printing sits in (Claude Code's stream-json):
+    /// its status is the API's, over one inferred from the text.
+    fn read_record(&mut self, r: &Record) {
+        let ev = &mut self.ev;
         ev.request_id = ev.request_id.take().or(r.request_id.clone());
         if ev.status.is_none() || ev.status_inferred {
             if let Some(s) = r.status {
@@ -261,54 +336,68 @@ pub fn build(done: Complete, record: Option<&Record>) -> Option<Built> {
         }
         ev.error_type = ev.error_type.take().or(r.error_type.clone());
     }
-    if ev.status.is_none() {
-        if let Some(s) = ev.error_type.as_deref().and_then(status_of_type) {
-            ev.status = Some(s);
-            ev.status_inferred = true;
+
+    /// With no status shown, the one the API documents for its error type.
+    fn infer_status(&mut self) {
+        let ev = &mut self.ev;
+        if ev.status.is_none() {
+            if let Some(s) = ev.error_type.as_deref().and_then(status_of_type) {
+                ev.status = Some(s);
+                ev.status_inferred = true;
+            }
         }
     }
-    ev.status?;
-    // Evidence in the printing's own text decides only for printings that do
-    // not already prove themselves Anthropic's: a message that mentions
-    // github.com or an `openai/…` model name is still Anthropic's message.
-    match text_signal(&done) {
-        Some(Signal::Foreign) if !strong => foreign = true,
-        Some(Signal::Anthropic) => strong = true,
-        _ => {}
+
+    /// The evidence in the printing's own text, and whether another vendor's
+    /// client relays Anthropic's error. `None`: it is another vendor's.
+    fn weigh_evidence(&mut self, done: &Complete) -> Option<()> {
+        // Evidence in the printing's own text decides only for printings that
+        // do not already prove themselves Anthropic's: a message that mentions
+        // github.com or an `openai/…` model name is still Anthropic's message.
+        match text_signal(done) {
+            Some(Signal::Foreign) if !self.strong => self.foreign = true,
+            Some(Signal::Anthropic) => self.strong = true,
+            _ => {}
+        }
+        // A client another vendor's module names (the OpenAI SDKs) relays
+        // Anthropic's error when it shows Anthropic's wording or Anthropic's
+        // own status 529 (Anthropic's OpenAI-compatible endpoint).
+        if self.foreign && relays_anthropic(&self.ev) {
+            self.foreign = false;
+            self.strong = true;
+            self.ev.producer = Producer::OpenaiSdk;
+        }
+        (!self.foreign).then_some(())
     }
-    // A client another vendor's module names (the OpenAI SDKs) relays
-    // Anthropic's error when it shows Anthropic's wording or Anthropic's own
-    // status 529 (Anthropic's OpenAI-compatible endpoint).
-    if foreign && relays_anthropic(&ev) {
-        foreign = false;
-        strong = true;
-        ev.producer = Producer::OpenaiSdk;
-    }
-    if foreign {
-        return None;
-    }
-    // A message in the catalog's fixed wordings names the platform that
-    // refused (Bedrock's `You don't have access to the model with the
-    // specified model ID.`); Anthropic's own words are evidence on their
-    // own, a platform's are not (Bedrock serves other vendors' models too).
-    if let Some(f) = ev.message.as_deref().and_then(|m| super::texts::find(m).into_iter().next()) {
-        match f.text.platform() {
-            Some(p) => ev.platform = p,
-            None => strong = true,
+
+    /// A message in the catalog's fixed wordings names the platform that
+    /// refused (Bedrock's `You don't have access to the model with the
+    /// specified model ID.`); Anthropic's own words are evidence on their
+    /// own, a platform's are not (Bedrock serves other vendors' models too).
+    fn read_fixed_wording(&mut self) {
+        if let Some(f) = self.ev.message.as_deref().and_then(|m| super::texts::find(m).into_iter().next()) {
+            match f.text.platform() {
+                Some(p) => self.ev.platform = p,
+                None => self.strong = true,
+            }
         }
     }
-    ev.error_type = ev.error_type.take().or(a.error_type.map(str::to_owned));
-    // A row break that a copy from the terminal turned into the next row's
-    // indent (`has been     disabled.`, `overload     ed_error`): types and
-    // ids hold no spaces, and the API's messages no runs of them.
-    ev.message = ev.message.map(|m| redact(&rejoin_rows(&m)).into_owned()).filter(|m| !m.is_empty());
-    for field in [&mut ev.error_type, &mut ev.request_id] {
-        if field.as_deref().is_some_and(|v| v.contains(' ')) {
-            *field = field.take().map(|v| v.split(' ').collect());
+
+    /// The fields as reported: the anchor's error type when nothing else
+    /// gave one, and the row breaks a terminal copy left inside them undone.
+    fn tidy(&mut self, anchor_type: Option<&'static str>) {
+        let ev = &mut self.ev;
+        ev.error_type = ev.error_type.take().or(anchor_type.map(str::to_owned));
+        // A row break that a copy from the terminal turned into the next row's
+        // indent (`has been     disabled.`, `overload     ed_error`): types and
+        // ids hold no spaces, and the API's messages no runs of them.
+        ev.message = ev.message.take().map(|m| redact(&rejoin_rows(&m)).into_owned()).filter(|m| !m.is_empty());
+        for field in [&mut ev.error_type, &mut ev.request_id] {
+            if field.as_deref().is_some_and(|v| v.contains(' ')) {
+                *field = field.take().map(|v| v.split(' ').collect());
+            }
         }
     }
-    let proof = if strong { Proof::Anthropic } else { Proof::Unproven };
-    Some(Built { event: ev, proof })
 }
 
 /// An event as built from its printing, and what the printing proves.
