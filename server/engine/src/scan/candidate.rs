@@ -144,7 +144,7 @@ pub enum Step {
 /// anchor on the same line starts. `may_continue` is false where following
 /// lines cannot belong to it (inside a JSON string of a log record).
 pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -> Step {
-    let mut done = Complete {
+    let done = Complete {
         end: line.text.len().min(limit),
         text: line.clone(),
         body: Body::None,
@@ -155,136 +155,126 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
     };
     let body_at = done.anchor.body.min(done.end);
     match done.anchor.kind {
-        BodyKind::None => {
-            done.end = body_at.max(done.anchor.start);
-            match done.anchor.continued {
-                Some(prefix) if may_continue => {
-                    Step::More(Candidate { done, state: State::Continued(prefix), lines: 1 })
-                }
-                _ if may_continue && done.anchor.wraps => {
-                    done.end = done.end.max(line.text.trim_end().len().min(limit));
-                    Step::More(Candidate { done, state: State::Wrapped(MAX_WRAPPED), lines: 1 })
-                }
-                _ if may_continue && in_node_error(&line.text, done.anchor.start) => {
-                    Step::More(Candidate { done, state: State::AwaitHint, lines: 1 })
-                }
-                _ => Step::Done(done, true),
-            }
-        }
+        BodyKind::None => start_bodiless(done, body_at, line, limit, may_continue),
         BodyKind::Dump => {
             // The header's own text is the message (set by the anchor); the
             // dump may open on this very line (`… {`).
             let b = opens_dump(&line.text[..done.end]);
-            let c = Candidate { done, state: State::Dump { b, tail: None, context: false, msg: None }, lines: 1 };
-            if may_continue {
-                Step::More(c)
-            } else {
-                finish_open(c)
-            }
+            Candidate::reading(done, State::dump(b)).more_if(may_continue)
         }
         BodyKind::Http => {
-            let c = Candidate { done, state: State::Headers, lines: 1 };
+            let c = Candidate::reading(done, State::Headers);
             if may_continue {
                 Step::More(c)
             } else {
                 Step::Done(c.done, true)
             }
         }
-        BodyKind::Rest if done.anchor.repr.is_some() => {
-            // `SomeError('Error code: 403 - {\'type\': …}')`: the body is a
-            // string literal holding a repr; read it unescaped.
-            let quote = done.anchor.repr.unwrap_or('\'');
-            let (literal, close) = python_literal(&line.text[body_at..done.end], quote);
-            let t = literal.trim_start();
-            done.body = match t.as_bytes().first() {
-                Some(b'{' | b'[') => Body::Structured(t.to_owned()),
-                Some(_) => Body::Text(t.to_owned()),
-                None => Body::None,
-            };
-            done.end = body_at + close;
-            Step::Done(done, true)
-        }
+        BodyKind::Rest if done.anchor.repr.is_some() => start_repr(done, body_at, line),
         BodyKind::Rest => {
             let rest = &line.text[body_at..done.end];
-            let lead = rest.len() - rest.trim_start().len();
-            let start = body_at + lead;
+            let start = body_at + (rest.len() - rest.trim_start().len());
             match rest.trim_start().as_bytes().first() {
-                Some(b'{' | b'[') => {
-                    let mut b = Bracket::default();
-                    let widths = vec![width_of(line)];
-                    if let Some(n) = b.push(&line.text[start..done.end]) {
-                        done.body = Body::Structured(line.text[start..start + n].to_owned());
-                        let after = start + n;
-                        done.end = trailing_hints(&line.text, after, done.end, &mut done.hints);
-                        // The TS SDK's exception, complete on its line: its
-                        // stack is context, and the property dump after it
-                        // (`{ status: 403, headers: …, requestID: … }`) is
-                        // the same error object printed: the printing ends
-                        // where the dump closes (issue 10, point 7).
-                        if may_continue && done.anchor.producer == anchors::Producer::TsSdk {
-                            let b = opens_dump(&line.text[after..]);
-                            return Step::More(Candidate {
-                                done,
-                                state: State::Dump { b, tail: None, context: false, msg: None },
-                                lines: 1,
-                            });
-                        }
-                        return Step::Done(done, true);
-                    }
-                    let pushed = done.end;
-                    let c = Candidate { done, state: State::Bracket { b, start, widths, pushed }, lines: 1 };
-                    if may_continue {
-                        Step::More(c)
-                    } else {
-                        finish_open(c)
-                    }
-                }
-                Some(b'<') => {
-                    let page = &line.text[start..done.end];
-                    if let Some(close) = html_close(page).or_else(|| minimal_page_close(page)) {
-                        done.body = Body::Html(line.text[start..start + close].to_owned());
-                        done.end = trailing_hints(&line.text, start + close, done.end, &mut done.hints);
-                        return Step::Done(done, true);
-                    }
-                    let c = Candidate { done, state: State::Html { start }, lines: 1 };
-                    if may_continue {
-                        Step::More(c)
-                    } else {
-                        finish_open(c)
-                    }
-                }
-                _ => {
-                    // Quoted (a repr's string, prose): the printing ends
-                    // where the quote that opened before it closes.
-                    let quoted = closing_quote(&line.text[..done.anchor.start])
-                        .and_then(|q| line.text[start..done.end].find(q).map(|i| start + i));
-                    if let Some(close) = quoted {
-                        done.end = close;
-                    }
-                    let text = &line.text[start..done.end];
-                    let (message, hints) = split_hints(text);
-                    if !message.is_empty() {
-                        done.body = Body::Text(message.to_owned());
-                    }
-                    done.hints = hints;
-                    // `PermissionDeniedError: 403 status code (no body)`: its
-                    // dump follows as after a body.
-                    if may_continue && quoted.is_none() && done.anchor.producer == anchors::Producer::TsSdk {
-                        let b = opens_dump(&line.text[done.end..]);
-                        return Step::More(Candidate {
-                            done,
-                            state: State::Dump { b, tail: None, context: false, msg: None },
-                            lines: 1,
-                        });
-                    }
-                    if may_continue && quoted.is_none() && in_node_error(&line.text, done.anchor.start) {
-                        return Step::More(Candidate { done, state: State::AwaitHint, lines: 1 });
-                    }
-                    Step::Done(done, true)
-                }
+                Some(b'{' | b'[') => start_bracketed(done, start, line, may_continue),
+                Some(b'<') => start_html(done, start, line, may_continue),
+                _ => start_text(done, start, line, may_continue),
             }
         }
     }
+}
+
+/// A printing whose anchor holds all of it, unless the lines after go on
+/// with it: httpx's `For more information check: …`, a sentence a TUI
+/// wrapped, the stack and hint after a Node `Error:` line.
+fn start_bodiless(mut done: Complete, body_at: usize, line: &Logical, limit: usize, may_continue: bool) -> Step {
+    done.end = body_at.max(done.anchor.start);
+    match done.anchor.continued {
+        Some(prefix) if may_continue => Step::More(Candidate::reading(done, State::Continued(prefix))),
+        _ if may_continue && done.anchor.wraps => {
+            done.end = done.end.max(line.text.trim_end().len().min(limit));
+            Step::More(Candidate::reading(done, State::Wrapped(MAX_WRAPPED)))
+        }
+        _ if may_continue && in_node_error(&line.text, done.anchor.start) => {
+            Step::More(Candidate::reading(done, State::AwaitHint))
+        }
+        _ => Step::Done(done, true),
+    }
+}
+
+/// `SomeError('Error code: 403 - {\'type\': …}')`: the body is a string
+/// literal holding a repr; read it unescaped.
+fn start_repr(mut done: Complete, body_at: usize, line: &Logical) -> Step {
+    let quote = done.anchor.repr.unwrap_or('\'');
+    let (literal, close) = python_literal(&line.text[body_at..done.end], quote);
+    let t = literal.trim_start();
+    done.body = match t.as_bytes().first() {
+        Some(b'{' | b'[') => Body::Structured(t.to_owned()),
+        Some(_) => Body::Text(t.to_owned()),
+        None => Body::None,
+    };
+    done.end = body_at + close;
+    Step::Done(done, true)
+}
+
+/// A body that opens a bracket at `start`: complete on its line, or read on
+/// until the bracket closes.
+fn start_bracketed(mut done: Complete, start: usize, line: &Logical, may_continue: bool) -> Step {
+    let mut b = Bracket::default();
+    let widths = vec![width_of(line)];
+    let Some(n) = b.push(&line.text[start..done.end]) else {
+        let pushed = done.end;
+        return Candidate::reading(done, State::Bracket { b, start, widths, pushed }).more_if(may_continue);
+    };
+    done.body = Body::Structured(line.text[start..start + n].to_owned());
+    let after = start + n;
+    done.end = trailing_hints(&line.text, after, done.end, &mut done.hints);
+    // The TS SDK's exception, complete on its line: its stack is context,
+    // and the property dump after it (`{ status: 403, headers: …,
+    // requestID: … }`) is the same error object printed: the printing ends
+    // where the dump closes (issue 10, point 7).
+    if may_continue && done.anchor.producer == anchors::Producer::TsSdk {
+        let b = opens_dump(&line.text[after..]);
+        return Step::More(Candidate::reading(done, State::dump(b)));
+    }
+    Step::Done(done, true)
+}
+
+/// An HTML page at `start`: complete on its line, or read on to its close.
+fn start_html(mut done: Complete, start: usize, line: &Logical, may_continue: bool) -> Step {
+    let page = &line.text[start..done.end];
+    if let Some(close) = html_close(page).or_else(|| minimal_page_close(page)) {
+        done.body = Body::Html(line.text[start..start + close].to_owned());
+        done.end = trailing_hints(&line.text, start + close, done.end, &mut done.hints);
+        return Step::Done(done, true);
+    }
+    Candidate::reading(done, State::Html { start }).more_if(may_continue)
+}
+
+/// A message in plain text at `start`, with its ` · ` hints.
+fn start_text(mut done: Complete, start: usize, line: &Logical, may_continue: bool) -> Step {
+    // Quoted (a repr's string, prose): the printing ends where the quote
+    // that opened before it closes.
+    let quoted = closing_quote(&line.text[..done.anchor.start])
+        .and_then(|q| line.text[start..done.end].find(q).map(|i| start + i));
+    if let Some(close) = quoted {
+        done.end = close;
+    }
+    let (message, hints) = split_hints(&line.text[start..done.end]);
+    if !message.is_empty() {
+        done.body = Body::Text(message.to_owned());
+    }
+    done.hints = hints;
+    let node = may_continue && quoted.is_none();
+    // `PermissionDeniedError: 403 status code (no body)`: its dump follows
+    // as after a body.
+    if node && done.anchor.producer == anchors::Producer::TsSdk {
+        let b = opens_dump(&line.text[done.end..]);
+        return Step::More(Candidate::reading(done, State::dump(b)));
+    }
+    if node && in_node_error(&line.text, done.anchor.start) {
+        return Step::More(Candidate::reading(done, State::AwaitHint));
+    }
+    Step::Done(done, true)
 }
 
 /// Whether a printing starting at `start` sits inside an `Error: …` line
@@ -293,181 +283,235 @@ fn in_node_error(text: &str, start: usize) -> bool {
     ERROR_HEAD.is_match(&text[..start])
 }
 
+impl State {
+    /// A Node dump's reading, from its first line (`b`: the braces it opened
+    /// there).
+    fn dump(b: Option<Bracket>) -> Self {
+        State::Dump { b, tail: None, context: false, msg: None }
+    }
+}
+
 impl Candidate {
+    /// A printing read from its anchor's line on, in `state`.
+    fn reading(done: Complete, state: State) -> Self {
+        Candidate { done, state, lines: 1 }
+    }
+
+    /// Read on, where the lines after may belong to it; else complete it as
+    /// far as it got.
+    fn more_if(self, may_continue: bool) -> Step {
+        if may_continue {
+            Step::More(self)
+        } else {
+            finish_open(self)
+        }
+    }
+
     /// Feed the next logical line.
     pub fn feed(mut self, line: &Logical) -> Step {
         if let State::Dump { .. } = self.state {
             return self.feed_dump(line);
         }
-        if self.lines >= MAX_LINES || self.done.text.text.len() + line.text.len() > MAX_BYTES {
+        if self.lines >= MAX_LINES || self.done.text.text.len() + line.text.len() > MAX_BYTES || self.ends_before(line)
+        {
             return finish_open(self).not_consumed();
         }
         self.lines += 1;
         let trimmed = line.text.trim_start();
-        // A new printing ends whatever was being read, except inside an open
-        // string, where the text is the string's.
-        let in_string = matches!(&self.state, State::Bracket { b, .. } if b.in_string());
-        let bracket = matches!(&self.state, State::Bracket { .. });
-        // A markdown fence closes the block the body was pasted in: what the
-        // body did not close by then was cut.
-        if bracket && !in_string && trimmed.starts_with("```") {
-            return finish_open(self).not_consumed();
+        // Each step sets the next state (or completes).
+        match std::mem::replace(&mut self.state, State::AwaitHint) {
+            State::Bracket { b, start, widths, pushed } => self.feed_bracket(line, b, start, widths, pushed),
+            State::Html { start } => self.feed_html(line, start),
+            State::Headers => self.feed_header(line, trimmed),
+            State::HttpBody { skipped } => self.feed_http_body(line, trimmed, skipped),
+            State::Dump { .. } => Step::Done(self.done, false),
+            State::Continued(prefix) => {
+                let goes_on = trimmed.starts_with(prefix);
+                if goes_on {
+                    self.push_line(line);
+                }
+                Step::Done(self.done, goes_on)
+            }
+            State::Wrapped(left) => self.feed_wrapped(line, trimmed, left),
+            State::AwaitHint => self.feed_hint(line, trimmed),
+        }
+    }
+
+    /// Whether `line` ends the printing before it: a new printing does,
+    /// except inside an open string (where the text is the string's) or as
+    /// the value of a member of the object being read; a markdown fence
+    /// closes the block a body was pasted in.
+    fn ends_before(&self, line: &Logical) -> bool {
+        let State::Bracket { b, .. } = &self.state else {
+            return anchors::starts_printing(&line.text);
+        };
+        if b.in_string() {
+            return false;
+        }
+        // What the body did not close by the fence was cut.
+        if line.text.trim_start().starts_with("```") {
+            return true;
         }
         // A member of the object being read (`  result: 'Failed to
         // authenticate. API Error: 403 …',` in a Node dump) holds a printing
         // as its value: the object's, not a new one.
-        let member = bracket && MEMBER.is_match(&line.text);
-        if !in_string && !member && anchors::starts_printing(&line.text) {
-            return finish_open(self).not_consumed();
+        !MEMBER.is_match(&line.text) && anchors::starts_printing(&line.text)
+    }
+
+    /// A line of a bracketed body, until the bracket closes.
+    fn feed_bracket(
+        mut self,
+        line: &Logical,
+        mut b: Bracket,
+        start: usize,
+        mut widths: Vec<usize>,
+        pushed: usize,
+    ) -> Step {
+        if b.in_string() {
+            // A JSON or repr string cannot hold a raw line break: a terminal
+            // or a person broke it. The indent after the break is the
+            // terminal's margin, never the string's.
+            let lead = line.text.len() - line.text.trim_start().len();
+            let sep = string_break(&self.done.text, &widths, line, lead);
+            widths.push(width_of(line));
+            self.done.text.push_logical(&line.slice(lead, line.text.len()), sep);
+        } else {
+            widths.push(width_of(line));
+            self.done.text.push_logical(line, "\n");
         }
-        // Each arm sets the next state (or completes).
-        match std::mem::replace(&mut self.state, State::AwaitHint) {
-            State::Bracket { mut b, start, mut widths, pushed } => {
-                if b.in_string() {
-                    // A JSON or repr string cannot hold a raw line break: a
-                    // terminal or a person broke it. The indent after the
-                    // break is the terminal's margin, never the string's.
-                    let lead = line.text.len() - line.text.trim_start().len();
-                    let sep = string_break(&self.done.text, &widths, line, lead);
-                    widths.push(width_of(line));
-                    self.done.text.push_logical(&line.slice(lead, line.text.len()), sep);
-                } else {
-                    widths.push(width_of(line));
-                    self.done.text.push_logical(line, "\n");
-                }
-                let pushed_now = self.done.text.text.len();
-                match b.push(&self.done.text.text[pushed..]) {
-                    Some(n) => {
-                        // `n` counts every byte fed since the body started.
-                        let close = start + n;
-                        let body = Body::Structured(self.done.text.text[start..close].to_owned());
-                        self.close_body(body, close)
-                    }
-                    None => {
-                        self.state = State::Bracket { b, start, widths, pushed: pushed_now };
-                        Step::More(self)
-                    }
-                }
+        let pushed_now = self.done.text.text.len();
+        match b.push(&self.done.text.text[pushed..]) {
+            Some(n) => {
+                // `n` counts every byte fed since the body started.
+                let close = start + n;
+                let body = Body::Structured(self.done.text.text[start..close].to_owned());
+                self.close_body(body, close)
             }
-            State::Html { start } => {
-                let offset = self.done.text.text.len() + 1;
-                self.done.text.push_logical(line, "\n");
-                match html_close(&self.done.text.text[offset..]) {
-                    Some(close) => {
-                        let close = offset + close;
-                        let body = Body::Html(self.done.text.text[start..close].to_owned());
-                        self.close_body(body, close)
-                    }
-                    None => {
-                        self.state = State::Html { start };
-                        Step::More(self)
-                    }
-                }
-            }
-            State::Headers => {
-                let t = trimmed.strip_prefix('<').map_or(trimmed, str::trim_start);
-                if HEADER.is_match(trimmed) {
-                    if let Some((name, value)) = t.split_once(':') {
-                        self.done.headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-                    }
-                    self.push_line(line);
-                    self.state = State::Headers;
-                    Step::More(self)
-                } else if t.is_empty() {
-                    self.push_line(line);
-                    self.state = State::HttpBody { skipped: 0 };
-                    Step::More(self)
-                } else {
-                    Step::Done(self.done, false)
-                }
-            }
-            State::HttpBody { skipped } => {
-                if skipped >= MAX_SKIPPED || trimmed.starts_with("HTTP/") || trimmed.starts_with("< HTTP/") {
-                    return Step::Done(self.done, false);
-                }
-                if trimmed.is_empty() || CURL_META.is_match(trimmed) {
-                    // Not part of the finding unless a body follows: keep the
-                    // end where it was.
-                    let end = self.done.end;
-                    self.push_line(line);
-                    self.done.end = end;
-                    self.state = State::HttpBody { skipped: skipped + 1 };
-                    return Step::More(self);
-                }
-                let offset = self.done.text.text.len() + 1;
-                let anchor = self.done.anchor.clone();
-                let mut body_anchor = anchor.clone();
-                body_anchor.kind = BodyKind::Rest;
-                body_anchor.body = 0;
-                match start(line, body_anchor, line.text.len(), true) {
-                    Step::Done(inner, _) => {
-                        self.done.text.push_logical(line, "\n");
-                        self.done.end = offset + inner.end;
-                        self.done.body = match inner.body {
-                            Body::Text(_) => Body::Text(line.text.trim().to_owned()),
-                            b => b,
-                        };
-                        self.done.hints = inner.hints;
-                        Step::Done(self.done, true)
-                    }
-                    Step::More(inner) => {
-                        self.done.text.push_logical(line, "\n");
-                        self.done.end = self.done.text.text.len();
-                        self.state = match inner.state {
-                            State::Bracket { b, start, widths, pushed } => {
-                                State::Bracket { b, start: offset + start, widths, pushed: offset + pushed }
-                            }
-                            State::Html { start } => State::Html { start: offset + start },
-                            s => s,
-                        };
-                        Step::More(self)
-                    }
-                }
-            }
-            State::Dump { .. } => Step::Done(self.done, false),
-            State::Continued(prefix) => {
-                if trimmed.starts_with(prefix) {
-                    self.push_line(line);
-                    Step::Done(self.done, true)
-                } else {
-                    Step::Done(self.done, false)
-                }
-            }
-            State::Wrapped(left) => {
-                let lead = line.text.len() - trimmed.len();
-                let mark = trimmed.starts_with(['⎿', '●', '⏺', '❯', '>', '·', '│']);
-                if left == 0 || lead < 2 || trimmed.is_empty() || mark {
-                    return Step::Done(self.done, false);
-                }
-                if let Some(m) = self.done.anchor.message.as_mut() {
-                    m.push(' ');
-                    m.push_str(trimmed.trim_end());
-                }
-                self.done.text.push_logical(&line.slice(lead, line.text.len()), " ");
-                self.done.end = self.done.text.text.len();
-                self.state = State::Wrapped(left - 1);
+            None => {
+                self.state = State::Bracket { b, start, widths, pushed: pushed_now };
                 Step::More(self)
             }
-            State::AwaitHint => {
-                if let Some(h) = trimmed.strip_prefix('·') {
-                    let offset = self.done.text.text.len() + 1;
-                    self.done.text.push_logical(line, "\n");
-                    let (_, hints) = split_hints(&format!(" · {}", h.trim()));
-                    self.done.hints.extend(hints);
-                    self.done.end = offset + line.text.len();
-                    Step::Done(self.done, true)
-                } else if FRAME.is_match(&line.text) && !matches!(self.done.body, Body::Structured(_) | Body::Html(_)) {
-                    // An error Node printed uncaught or logged whole: its
-                    // stack, and the property dump that may follow it, are
-                    // the printing's (`Error: Claude Code returned an error
-                    // result: … API Error: 403 …` from the Agent SDK).
-                    self.lines -= 1;
-                    self.state = State::Dump { b: None, tail: None, context: false, msg: None };
-                    self.feed_dump(line)
-                } else {
-                    Step::Done(self.done, false)
-                }
+        }
+    }
+
+    /// A line of an HTML page, until the page closes.
+    fn feed_html(mut self, line: &Logical, start: usize) -> Step {
+        let offset = self.done.text.text.len() + 1;
+        self.done.text.push_logical(line, "\n");
+        match html_close(&self.done.text.text[offset..]) {
+            Some(close) => {
+                let close = offset + close;
+                let body = Body::Html(self.done.text.text[start..close].to_owned());
+                self.close_body(body, close)
             }
+            None => {
+                self.state = State::Html { start };
+                Step::More(self)
+            }
+        }
+    }
+
+    /// An HTTP response's header lines, up to the blank line before its body.
+    fn feed_header(mut self, line: &Logical, trimmed: &str) -> Step {
+        let t = trimmed.strip_prefix('<').map_or(trimmed, str::trim_start);
+        if HEADER.is_match(trimmed) {
+            if let Some((name, value)) = t.split_once(':') {
+                self.done.headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+            }
+            self.push_line(line);
+            self.state = State::Headers;
+            Step::More(self)
+        } else if t.is_empty() {
+            self.push_line(line);
+            self.state = State::HttpBody { skipped: 0 };
+            Step::More(self)
+        } else {
+            Step::Done(self.done, false)
+        }
+    }
+
+    /// The body after HTTP headers, read as a body after an anchor is; curl's
+    /// progress lines before it are skipped.
+    fn feed_http_body(mut self, line: &Logical, trimmed: &str, skipped: usize) -> Step {
+        if skipped >= MAX_SKIPPED || trimmed.starts_with("HTTP/") || trimmed.starts_with("< HTTP/") {
+            return Step::Done(self.done, false);
+        }
+        if trimmed.is_empty() || CURL_META.is_match(trimmed) {
+            // Not part of the finding unless a body follows: keep the end
+            // where it was.
+            let end = self.done.end;
+            self.push_line(line);
+            self.done.end = end;
+            self.state = State::HttpBody { skipped: skipped + 1 };
+            return Step::More(self);
+        }
+        let offset = self.done.text.text.len() + 1;
+        let mut body_anchor = self.done.anchor.clone();
+        body_anchor.kind = BodyKind::Rest;
+        body_anchor.body = 0;
+        self.done.text.push_logical(line, "\n");
+        match start(line, body_anchor, line.text.len(), true) {
+            Step::Done(inner, _) => {
+                self.done.end = offset + inner.end;
+                self.done.body = match inner.body {
+                    Body::Text(_) => Body::Text(line.text.trim().to_owned()),
+                    b => b,
+                };
+                self.done.hints = inner.hints;
+                Step::Done(self.done, true)
+            }
+            Step::More(inner) => {
+                self.done.end = self.done.text.text.len();
+                self.state = match inner.state {
+                    State::Bracket { b, start, widths, pushed } => {
+                        State::Bracket { b, start: offset + start, widths, pushed: offset + pushed }
+                    }
+                    State::Html { start } => State::Html { start: offset + start },
+                    s => s,
+                };
+                Step::More(self)
+            }
+        }
+    }
+
+    /// A row of a sentence a TUI wrapped: indented, and no TUI mark of its
+    /// own; `left` more may follow.
+    fn feed_wrapped(mut self, line: &Logical, trimmed: &str, left: usize) -> Step {
+        let lead = line.text.len() - trimmed.len();
+        let mark = trimmed.starts_with(['⎿', '●', '⏺', '❯', '>', '·', '│']);
+        if left == 0 || lead < 2 || trimmed.is_empty() || mark {
+            return Step::Done(self.done, false);
+        }
+        if let Some(m) = self.done.anchor.message.as_mut() {
+            m.push(' ');
+            m.push_str(trimmed.trim_end());
+        }
+        self.done.text.push_logical(&line.slice(lead, line.text.len()), " ");
+        self.done.end = self.done.text.text.len();
+        self.state = State::Wrapped(left - 1);
+        Step::More(self)
+    }
+
+    /// The line after a printing that may go on: a ` · ` hint, or the stack
+    /// of the Node error it was printed in.
+    fn feed_hint(mut self, line: &Logical, trimmed: &str) -> Step {
+        if let Some(h) = trimmed.strip_prefix('·') {
+            let offset = self.done.text.text.len() + 1;
+            self.done.text.push_logical(line, "\n");
+            let (_, hints) = split_hints(&format!(" · {}", h.trim()));
+            self.done.hints.extend(hints);
+            self.done.end = offset + line.text.len();
+            Step::Done(self.done, true)
+        } else if FRAME.is_match(&line.text) && !matches!(self.done.body, Body::Structured(_) | Body::Html(_)) {
+            // An error Node printed uncaught or logged whole: its stack, and
+            // the property dump that may follow it, are the printing's
+            // (`Error: Claude Code returned an error result: … API Error:
+            // 403 …` from the Agent SDK).
+            self.lines -= 1;
+            self.state = State::dump(None);
+            self.feed_dump(line)
+        } else {
+            Step::Done(self.done, false)
         }
     }
 
