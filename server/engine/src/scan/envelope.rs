@@ -53,120 +53,153 @@ pub fn classify(v: &Value) -> ErrorBody {
     let Some(obj) = v.as_object() else {
         return ErrorBody::default();
     };
-    let s = |o: &Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
-    if let Some(err) = obj.get("error").and_then(Value::as_object) {
-        if obj.get("type").and_then(Value::as_str) == Some("error") {
-            return ErrorBody {
-                shape: Some(Shape::Anthropic),
-                error_type: s(err, "type"),
-                message: s(err, "message"),
-                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
-                status: None,
-            };
-        }
-        if err.contains_key("param") || (err.contains_key("code") && !err.contains_key("status")) {
-            return ErrorBody {
-                shape: Some(Shape::OpenAi),
-                error_type: s(err, "type"),
-                message: s(err, "message"),
-                ..ErrorBody::default()
-            };
-        }
-        if let Some(code) = err.get("code").and_then(Value::as_u64) {
-            return ErrorBody {
-                shape: Some(Shape::Google),
-                error_type: s(err, "status"),
-                message: s(err, "message"),
-                status: u16::try_from(code).ok(),
-                request_id: None,
-            };
-        }
-        if err.contains_key("type") || err.contains_key("message") {
-            return ErrorBody {
-                shape: Some(Shape::Edge),
-                error_type: s(err, "type"),
-                message: s(err, "message"),
-                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
-                status: None,
-            };
-        }
+    // In this order: an `error` object decides first, and the shapes after
+    // it are told apart by members the earlier ones do not have.
+    enveloped(obj)
+        .or_else(|| bare_edge(obj))
+        .or_else(|| claude_code_record(obj))
+        .or_else(|| inner_error(obj))
+        .or_else(|| github(obj))
+        .or_else(|| aws(obj))
+        .unwrap_or_default()
+}
+
+/// A string member of an object.
+fn member(o: &Map<String, Value>, k: &str) -> Option<String> {
+    o.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// The body's request id, when it is one of Anthropic's.
+fn request_id(o: &Map<String, Value>) -> Option<String> {
+    member(o, "request_id").filter(|r| r.starts_with("req_"))
+}
+
+/// A body whose `error` member is an object: Anthropic's envelope, OpenAI's,
+/// Google's, or the API edge's.
+fn enveloped(obj: &Map<String, Value>) -> Option<ErrorBody> {
+    let err = obj.get("error").and_then(Value::as_object)?;
+    if obj.get("type").and_then(Value::as_str) == Some("error") {
+        return Some(ErrorBody {
+            shape: Some(Shape::Anthropic),
+            error_type: member(err, "type"),
+            message: member(err, "message"),
+            request_id: request_id(obj),
+            status: None,
+        });
     }
-    // The edge's body without its outer `error` key, as some clients print
-    // what they read of it: exactly its two members.
-    if s(obj, "type").as_deref() == Some("forbidden")
+    if err.contains_key("param") || (err.contains_key("code") && !err.contains_key("status")) {
+        return Some(ErrorBody {
+            shape: Some(Shape::OpenAi),
+            error_type: member(err, "type"),
+            message: member(err, "message"),
+            ..ErrorBody::default()
+        });
+    }
+    if let Some(code) = err.get("code").and_then(Value::as_u64) {
+        return Some(ErrorBody {
+            shape: Some(Shape::Google),
+            error_type: member(err, "status"),
+            message: member(err, "message"),
+            status: u16::try_from(code).ok(),
+            request_id: None,
+        });
+    }
+    (err.contains_key("type") || err.contains_key("message")).then(|| ErrorBody {
+        shape: Some(Shape::Edge),
+        error_type: member(err, "type"),
+        message: member(err, "message"),
+        request_id: request_id(obj),
+        status: None,
+    })
+}
+
+/// The edge's body without its outer `error` key, as some clients print
+/// what they read of it: exactly its two members.
+fn bare_edge(obj: &Map<String, Value>) -> Option<ErrorBody> {
+    let edge = member(obj, "type").as_deref() == Some("forbidden")
         && obj.get("message").is_some_and(Value::is_string)
-        && obj.keys().all(|k| k == "type" || k == "message")
-    {
-        return ErrorBody {
-            shape: Some(Shape::Edge),
-            error_type: s(obj, "type"),
-            message: s(obj, "message"),
-            ..ErrorBody::default()
-        };
-    }
-    // Claude Code's own record of a failed request, as the Agent SDKs print
-    // its messages: `api_error_status` (an assistant or result message) or
-    // `error_status` (an `api_retry` system message), a status it shows.
+        && obj.keys().all(|k| k == "type" || k == "message");
+    edge.then(|| ErrorBody {
+        shape: Some(Shape::Edge),
+        error_type: member(obj, "type"),
+        message: member(obj, "message"),
+        ..ErrorBody::default()
+    })
+}
+
+/// Claude Code's own record of a failed request, as the Agent SDKs print
+/// its messages: `api_error_status` (an assistant or result message) or
+/// `error_status` (an `api_retry` system message), a status it shows.
+fn claude_code_record(obj: &Map<String, Value>) -> Option<ErrorBody> {
     let status = obj.get("api_error_status").or_else(|| obj.get("error_status")).and_then(Value::as_u64);
-    if let Some(st) = status.and_then(|n| u16::try_from(n).ok()).filter(|n| (400..600).contains(n)) {
-        let failed = obj.get("is_error").and_then(Value::as_bool) == Some(true);
-        if obj.get("error").is_some_and(Value::is_string) || obj.contains_key("api_error_type") || failed {
-            // A result record's `result` is the text Claude Code showed; the
-            // API's message is what follows its `API Error: NNN`.
-            let shown =
-                s(obj, "result").filter(|_| failed && obj.get("type").and_then(Value::as_str) == Some("result"));
-            let shown = shown.map(|r| {
-                let m = r.rsplit_once("API Error: ").map_or(r.as_str(), |(_, m)| m);
-                let m = m.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
-                // `Request rejected (429) · <the API's message>`; `Invalid
-                // API key · Fix external API key`: the hint is Claude Code's.
-                match m.split_once(" · ") {
-                    Some((lead, rest)) if lead.starts_with("Request rejected (") => rest.to_owned(),
-                    Some((message, _)) => message.to_owned(),
-                    None => m.to_owned(),
-                }
-            });
-            // Its `api_error_type` is left out: without the message a
-            // record only says that the request failed, and the printing of
-            // the same failure that shows the message names it (one error,
-            // one rule; a type would make it specific).
-            let shown = shown.filter(|m| !m.is_empty());
-            let error_type = shown.as_ref().and(s(obj, "api_error_type"));
-            return ErrorBody {
-                shape: Some(Shape::Anthropic),
-                error_type,
-                message: shown,
-                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
-                status: Some(st),
-            };
+    let st = status.and_then(|n| u16::try_from(n).ok()).filter(|n| (400..600).contains(n))?;
+    let failed = obj.get("is_error").and_then(Value::as_bool) == Some(true);
+    if !(obj.get("error").is_some_and(Value::is_string) || obj.contains_key("api_error_type") || failed) {
+        return None;
+    }
+    // A result record's `result` is the text Claude Code showed; the API's
+    // message is what follows its `API Error: NNN`.
+    let shown = member(obj, "result").filter(|_| failed && obj.get("type").and_then(Value::as_str) == Some("result"));
+    let shown = shown.map(|r| {
+        let m = r.rsplit_once("API Error: ").map_or(r.as_str(), |(_, m)| m);
+        let m = m.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+        // `Request rejected (429) · <the API's message>`; `Invalid API key ·
+        // Fix external API key`: the hint is Claude Code's.
+        match m.split_once(" · ") {
+            Some((lead, rest)) if lead.starts_with("Request rejected (") => rest.to_owned(),
+            Some((message, _)) => message.to_owned(),
+            None => m.to_owned(),
         }
-    }
-    // The inner error object on its own (the AI SDK's `data.error`, an
-    // SSE error event's payload cut out): one of the API's types and a
-    // message, and none of OpenAI's members.
-    if let Some(t) = s(obj, "type").filter(|t| is_api_error_type(t)) {
-        if obj.get("message").is_some_and(Value::is_string) && !obj.contains_key("param") && !obj.contains_key("code") {
-            return ErrorBody {
-                shape: Some(Shape::Anthropic),
-                error_type: Some(t),
-                message: s(obj, "message"),
-                request_id: s(obj, "request_id").filter(|r| r.starts_with("req_")),
-                status: None,
-            };
-        }
-    }
-    if obj.contains_key("documentation_url") {
-        return ErrorBody { shape: Some(Shape::GitHub), message: s(obj, "message"), ..ErrorBody::default() };
-    }
-    if let Some(m) = s(obj, "Message") {
-        return ErrorBody {
-            shape: Some(Shape::Aws),
-            message: Some(m),
-            error_type: s(obj, "__type").or_else(|| s(obj, "Code")),
-            ..ErrorBody::default()
-        };
-    }
-    ErrorBody::default()
+    });
+    // Its `api_error_type` is left out: without the message a record only
+    // says that the request failed, and the printing of the same failure
+    // that shows the message names it (one error, one rule; a type would
+    // make it specific).
+    let shown = shown.filter(|m| !m.is_empty());
+    let error_type = shown.as_ref().and(member(obj, "api_error_type"));
+    Some(ErrorBody {
+        shape: Some(Shape::Anthropic),
+        error_type,
+        message: shown,
+        request_id: request_id(obj),
+        status: Some(st),
+    })
+}
+
+/// The inner error object on its own (the AI SDK's `data.error`, an SSE
+/// error event's payload cut out): one of the API's types and a message,
+/// and none of OpenAI's members.
+fn inner_error(obj: &Map<String, Value>) -> Option<ErrorBody> {
+    let t = member(obj, "type").filter(|t| is_api_error_type(t))?;
+    let inner =
+        obj.get("message").is_some_and(Value::is_string) && !obj.contains_key("param") && !obj.contains_key("code");
+    inner.then(|| ErrorBody {
+        shape: Some(Shape::Anthropic),
+        error_type: Some(t),
+        message: member(obj, "message"),
+        request_id: request_id(obj),
+        status: None,
+    })
+}
+
+/// GitHub's `{"message","documentation_url"}`.
+fn github(obj: &Map<String, Value>) -> Option<ErrorBody> {
+    obj.contains_key("documentation_url").then(|| ErrorBody {
+        shape: Some(Shape::GitHub),
+        message: member(obj, "message"),
+        ..ErrorBody::default()
+    })
+}
+
+/// AWS JSON errors (Bedrock): `{"Message":…}`.
+fn aws(obj: &Map<String, Value>) -> Option<ErrorBody> {
+    let m = member(obj, "Message")?;
+    Some(ErrorBody {
+        shape: Some(Shape::Aws),
+        message: Some(m),
+        error_type: member(obj, "__type").or_else(|| member(obj, "Code")),
+        ..ErrorBody::default()
+    })
 }
 
 /// The error types the API documents (`error.type` of its envelope).
