@@ -188,129 +188,168 @@ struct AdviceDef {
 /// reported, in file order.
 pub fn attach(file: &str, text: &str, rules: &mut [Arc<Rule>]) -> Result<(), Vec<RuleError>> {
     let parsed: File = toml::from_str(text).map_err(|e| vec![at(file, text, e.span(), e.message().to_owned())])?;
-    let mut errors = Vec::new();
-    let mut err = |span: std::ops::Range<usize>, message: String| errors.push(at(file, text, Some(span), message));
+    let mut p = Problems { file, text, errors: Vec::new() };
     let mut families: Vec<Arc<Family>> = Vec::new();
     for f in parsed.family {
-        let span = f.span();
-        let f = f.into_inner();
-        if families.iter().any(|x| x.id == f.id) {
-            err(span.clone(), format!("family `{}` is defined twice", f.id));
-        }
-        let mut producers = Vec::new();
-        for p in &f.producers {
-            match Producer::from_name(p.get_ref()) {
-                Some(Producer::ClaudeCode | Producer::Unknown) => err(
-                    p.span(),
-                    format!("producer `{}` keeps the rules' own advice and belongs to no family", p.get_ref()),
-                ),
-                Some(x) if families.iter().any(|g| g.producers.contains(&x)) => {
-                    err(p.span(), format!("producer `{}` is already in another family", p.get_ref()));
-                }
-                Some(x) => producers.push(x),
-                None => err(p.span(), unknown_producer(p.get_ref())),
-            }
-        }
-        let mut actions = |list: &[Spanned<String>]| -> Vec<Action> {
-            let mut out = Vec::new();
-            for a in list {
-                match Action::from_name(a.get_ref()) {
-                    Some(x) => out.push(x),
-                    None => err(a.span(), Action::unknown(a.get_ref())),
-                }
-            }
-            out
-        };
-        let without_actions = actions(&f.without_actions);
-        let actions = actions(&f.actions);
-        families.push(Arc::new(Family {
-            id: f.id,
-            producers,
-            name: f.name,
-            key: f.key,
-            without_actions,
-            actions,
-            runs_claude_code: f.runs_claude_code,
-        }));
+        let family = read_family(f, &families, &mut p);
+        families.push(Arc::new(family));
     }
     let mut attached: Vec<(usize, Advice)> = Vec::new();
     for a in parsed.advice {
-        let span = a.span();
-        let a = a.into_inner();
-        let Some(ri) = rules.iter().position(|r| r.id == *a.rule.get_ref()) else {
-            err(a.rule.span(), format!("unknown rule `{}`", a.rule.get_ref()));
-            continue;
-        };
-        let rule = &rules[ri];
-        let mut number = |list: &[Spanned<usize>], of: usize, what: &str| -> Vec<usize> {
-            let mut out = Vec::new();
-            for n in list {
-                match *n.get_ref() {
-                    k @ 1.. if k <= of => out.push(k - 1),
-                    k => err(n.span(), format!("`{}` has {of} {what}: there is no {what} {k}", rule.id)),
-                }
-            }
-            out
-        };
-        let without_causes = number(&a.without_causes, rule.causes.len(), "causes");
-        let without_fixes = number(&a.without_fixes, rule.fixes.len(), "fixes");
-        let restates_cause = number(a.restates_cause.as_slice(), rule.causes.len(), "causes").first().copied();
-        if a.cause.is_some() != a.confidence.is_some() {
-            err(
-                span.clone(),
-                "a cause needs its confidence (documented, reported or inferred), and only a cause".into(),
-            );
-        }
-        let which: Vec<Arc<Family>> = match &a.families {
-            None => families.clone(),
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| {
-                    let f = families.iter().find(|f| f.id == *id.get_ref()).cloned();
-                    if f.is_none() {
-                        err(id.span(), format!("unknown family `{}`", id.get_ref()));
-                    }
-                    f
-                })
-                .collect(),
-        };
-        for fam in which {
-            if attached.iter().any(|(i, x)| *i == ri && x.family.id == fam.id) {
-                err(span.clone(), format!("`{}` already has advice for family `{}`", rule.id, fam.id));
-                continue;
-            }
-            let mut fill = |t: &Spanned<String>| match expand(t.get_ref(), &fam) {
-                Ok(s) => s,
-                Err(bad) => {
-                    err(t.span(), format!("unknown placeholder `{{{bad}}}`, expected {{program}} or {{key}}"));
-                    String::new()
-                }
-            };
-            let cause = a
-                .cause
-                .as_ref()
-                .map(|c| Cause { text: fill(c), confidence: a.confidence.unwrap_or(Confidence::Inferred) });
-            let fix = a.fix.as_ref().map(&mut fill);
-            attached.push((
-                ri,
-                Advice {
-                    family: fam.clone(),
-                    cause,
-                    fix,
-                    without_causes: without_causes.clone(),
-                    restates_cause,
-                    without_fixes: without_fixes.clone(),
-                },
-            ));
-        }
+        read_advice(a, rules, &families, &mut attached, &mut p);
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !p.errors.is_empty() {
+        return Err(p.errors);
     }
     for (ri, a) in attached {
         Arc::make_mut(&mut rules[ri]).advice.push(Arc::new(a));
     }
     Ok(())
+}
+
+/// The problems found in one advice file, each with its position.
+struct Problems<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<RuleError>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, span: std::ops::Range<usize>, message: String) {
+        self.errors.push(at(self.file, self.text, Some(span), message));
+    }
+}
+
+/// One `[[family]]`, checked against the families before it: an id and a
+/// producer belong to one family only.
+fn read_family(f: Spanned<FamilyDef>, before: &[Arc<Family>], p: &mut Problems) -> Family {
+    let span = f.span();
+    let f = f.into_inner();
+    if before.iter().any(|x| x.id == f.id) {
+        p.add(span, format!("family `{}` is defined twice", f.id));
+    }
+    let mut producers = Vec::new();
+    for name in &f.producers {
+        match Producer::from_name(name.get_ref()) {
+            Some(Producer::ClaudeCode | Producer::Unknown) => p.add(
+                name.span(),
+                format!("producer `{}` keeps the rules' own advice and belongs to no family", name.get_ref()),
+            ),
+            Some(x) if before.iter().any(|g| g.producers.contains(&x)) => {
+                p.add(name.span(), format!("producer `{}` is already in another family", name.get_ref()));
+            }
+            Some(x) => producers.push(x),
+            None => p.add(name.span(), unknown_producer(name.get_ref())),
+        }
+    }
+    let without_actions = actions(&f.without_actions, p);
+    let actions = actions(&f.actions, p);
+    Family {
+        id: f.id,
+        producers,
+        name: f.name,
+        key: f.key,
+        without_actions,
+        actions,
+        runs_claude_code: f.runs_claude_code,
+    }
+}
+
+/// The actions a list names; an unknown one is a problem.
+fn actions(list: &[Spanned<String>], p: &mut Problems) -> Vec<Action> {
+    let mut out = Vec::new();
+    for a in list {
+        match Action::from_name(a.get_ref()) {
+            Some(x) => out.push(x),
+            None => p.add(a.span(), Action::unknown(a.get_ref())),
+        }
+    }
+    out
+}
+
+/// One `[[advice]]`: the rule's advice for each family it names, added to
+/// `attached` (rule index, advice) unless that rule has advice for that
+/// family already.
+fn read_advice(
+    a: Spanned<AdviceDef>,
+    rules: &[Arc<Rule>],
+    families: &[Arc<Family>],
+    attached: &mut Vec<(usize, Advice)>,
+    p: &mut Problems,
+) {
+    let span = a.span();
+    let a = a.into_inner();
+    let Some(ri) = rules.iter().position(|r| r.id == *a.rule.get_ref()) else {
+        p.add(a.rule.span(), format!("unknown rule `{}`", a.rule.get_ref()));
+        return;
+    };
+    let rule = &rules[ri];
+    let without_causes = numbered(&a.without_causes, rule, rule.causes.len(), "causes", p);
+    let without_fixes = numbered(&a.without_fixes, rule, rule.fixes.len(), "fixes", p);
+    let restates_cause = numbered(a.restates_cause.as_slice(), rule, rule.causes.len(), "causes", p).first().copied();
+    if a.cause.is_some() != a.confidence.is_some() {
+        p.add(span.clone(), "a cause needs its confidence (documented, reported or inferred), and only a cause".into());
+    }
+    let which: Vec<Arc<Family>> = match &a.families {
+        None => families.to_vec(),
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| {
+                let f = families.iter().find(|f| f.id == *id.get_ref()).cloned();
+                if f.is_none() {
+                    p.add(id.span(), format!("unknown family `{}`", id.get_ref()));
+                }
+                f
+            })
+            .collect(),
+    };
+    for fam in which {
+        if attached.iter().any(|(i, x)| *i == ri && x.family.id == fam.id) {
+            p.add(span.clone(), format!("`{}` already has advice for family `{}`", rule.id, fam.id));
+            continue;
+        }
+        let cause = a
+            .cause
+            .as_ref()
+            .map(|c| Cause { text: fill(c, &fam, p), confidence: a.confidence.unwrap_or(Confidence::Inferred) });
+        let fix = a.fix.as_ref().map(|f| fill(f, &fam, p));
+        attached.push((
+            ri,
+            Advice {
+                family: fam,
+                cause,
+                fix,
+                without_causes: without_causes.clone(),
+                restates_cause,
+                without_fixes: without_fixes.clone(),
+            },
+        ));
+    }
+}
+
+/// The 0-based indices of a list of 1-based numbers into the rule's `of`
+/// causes or fixes; a number past them is a problem.
+fn numbered(list: &[Spanned<usize>], rule: &Rule, of: usize, what: &str, p: &mut Problems) -> Vec<usize> {
+    let mut out = Vec::new();
+    for n in list {
+        match *n.get_ref() {
+            k @ 1.. if k <= of => out.push(k - 1),
+            k => p.add(n.span(), format!("`{}` has {of} {what}: there is no {what} {k}", rule.id)),
+        }
+    }
+    out
+}
+
+/// A text with the family's placeholders filled; an unknown placeholder is
+/// a problem.
+fn fill(t: &Spanned<String>, fam: &Family, p: &mut Problems) -> String {
+    match expand(t.get_ref(), fam) {
+        Ok(s) => s,
+        Err(bad) => {
+            p.add(t.span(), format!("unknown placeholder `{{{bad}}}`, expected {{program}} or {{key}}"));
+            String::new()
+        }
+    }
 }
 
 /// `text` with `{program}` and `{key}` filled in; the name of
