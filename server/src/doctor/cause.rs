@@ -327,8 +327,26 @@ fn shape_fix(name: &str, origin: Option<&Origin>, problems: &[String]) -> String
     }
 }
 
+/// The causes on Claude Code's side, most specific first: what is sent, the
+/// helper, a cloud provider (which makes the rest moot), the configuration
+/// directory, the stored login and its rules, a key over the login, no
+/// credential at all, broken settings files.
 fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
-    // 1. The shape of what is actually sent, per mode.
+    shape_causes(f, out);
+    helper_cause(f, out, info);
+    if cloud_cause(f, out) {
+        return;
+    }
+    config_dir_cause(f, out);
+    login_causes(f, out, info);
+    force_login_causes(f, out);
+    shadowing_cause(f, out, info);
+    no_credential_causes(f, out);
+    settings_causes(f, out);
+}
+
+/// What is wrong with the key or token each mode sends.
+fn shape_causes(f: &Facts, out: &mut Vec<Cause>) {
     let mut shown = Vec::new();
     for (mode, sent) in [("`claude -p`", &f.print), ("interactive `claude`", &f.interactive)] {
         let Some(s) = sent else { continue };
@@ -352,7 +370,10 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             )),
         );
     }
-    // 2. The helper in use.
+}
+
+/// The apiKeyHelper `claude -p` takes its key from, when it gives none.
+fn helper_cause(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
     if let (Some(h), Some(Credential::Helper(_))) = (&f.helper, f.print.as_ref().map(|s| &s.credential)) {
         let whence = format!("the apiKeyHelper in {}", h.file.display());
         let broken = match &h.state {
@@ -376,73 +397,68 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             );
         }
     }
-    // 3. The cloud provider.
-    if let Some(c) = &f.cloud {
-        if !c.missing.is_empty() {
-            out.push(
-                Cause::new(
-                    CauseId::CloudIncomplete,
-                    95,
-                    format!(
-                        "Claude Code is switched to {} ({}=1) without {}",
-                        c.provider,
-                        c.flag,
-                        c.missing.join(", ")
-                    ),
-                    format!(
-                        "with {}=1 every request goes to {}, which cannot be reached or signed without them",
-                        c.flag, c.provider
-                    ),
-                )
-                .fix(
-                    {
-                        // What is missing is set; a profile that does not
-                        // exist is created (or another one named).
-                        let set: Vec<&str> = c
-                            .missing
-                            .iter()
-                            .filter(|m| !m.starts_with("the AWS profile"))
-                            .map(String::as_str)
-                            .collect();
-                        let mut steps = c.to_do.clone();
-                        if !set.is_empty() {
-                            steps
-                                .insert(0, format!("set {} (in the shell or a settings env block)", set.join(" and ")));
-                        }
-                        format!("{}, or unset {} to use the Anthropic API", steps.join("; "), c.flag)
-                    },
-                    Remedy::Manual,
-                ),
-            );
-        } else {
-            let run = match c.flag {
-                "CLAUDE_CODE_USE_BEDROCK" => Remedy::Run("aws sts get-caller-identity"),
-                "CLAUDE_CODE_USE_VERTEX" => Remedy::Run("gcloud auth application-default login"),
-                _ => Remedy::Manual,
-            };
-            let mut cause = Cause::new(
-                CauseId::CloudDenied,
-                // Only an error from the cloud makes this a cause.
-                0,
-                format!("Claude Code uses {} ({})", c.provider, c.has.join(", ")),
+}
+
+/// A cloud provider Claude Code is switched to. Returns whether it is: then
+/// the Anthropic credentials below are not what is refused.
+fn cloud_cause(f: &Facts, out: &mut Vec<Cause>) -> bool {
+    let Some(c) = &f.cloud else {
+        return false;
+    };
+    if !c.missing.is_empty() {
+        out.push(
+            Cause::new(
+                CauseId::CloudIncomplete,
+                95,
+                format!("Claude Code is switched to {} ({}=1) without {}", c.provider, c.flag, c.missing.join(", ")),
                 format!(
-                    "a refusal comes from {}'s identity and model access, not from an Anthropic key or login",
-                    c.provider
+                    "with {}=1 every request goes to {}, which cannot be reached or signed without them",
+                    c.flag, c.provider
                 ),
             )
             .fix(
-                format!(
-                    "check the identity {} sees and that it may invoke the model (model access, IAM role)",
-                    c.provider
-                ),
-                run,
-            );
-            cause.evidence = c.has.clone();
-            out.push(cause);
-        }
-        return;
+                {
+                    // What is missing is set; a profile that does not
+                    // exist is created (or another one named).
+                    let set: Vec<&str> =
+                        c.missing.iter().filter(|m| !m.starts_with("the AWS profile")).map(String::as_str).collect();
+                    let mut steps = c.to_do.clone();
+                    if !set.is_empty() {
+                        steps.insert(0, format!("set {} (in the shell or a settings env block)", set.join(" and ")));
+                    }
+                    format!("{}, or unset {} to use the Anthropic API", steps.join("; "), c.flag)
+                },
+                Remedy::Manual,
+            ),
+        );
+    } else {
+        let run = match c.flag {
+            "CLAUDE_CODE_USE_BEDROCK" => Remedy::Run("aws sts get-caller-identity"),
+            "CLAUDE_CODE_USE_VERTEX" => Remedy::Run("gcloud auth application-default login"),
+            _ => Remedy::Manual,
+        };
+        let mut cause = Cause::new(
+            CauseId::CloudDenied,
+            // Only an error from the cloud makes this a cause.
+            0,
+            format!("Claude Code uses {} ({})", c.provider, c.has.join(", ")),
+            format!(
+                "a refusal comes from {}'s identity and model access, not from an Anthropic key or login",
+                c.provider
+            ),
+        )
+        .fix(
+            format!("check the identity {} sees and that it may invoke the model (model access, IAM role)", c.provider),
+            run,
+        );
+        cause.evidence = c.has.clone();
+        out.push(cause);
     }
-    // 4. The configuration directory.
+    true
+}
+
+/// A configuration directory without the login the default one has.
+fn config_dir_cause(f: &Facts, out: &mut Vec<Cause>) {
     if let Some((dir, home)) = &f.config_dir_without_login {
         let score = if f.print.is_none() { 90 } else { 40 };
         out.push(
@@ -461,7 +477,10 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             ),
         );
     }
-    // 5. The stored login, when it is what is sent.
+}
+
+/// The stored login, when it is what is sent.
+fn login_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
     let login_sent = matches!(f.print.as_ref().map(|s| &s.credential), Some(Credential::Login));
     if let (true, Some(l)) = (login_sent, &f.login) {
         if let Some(b) = &l.broken {
@@ -504,7 +523,10 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             );
         }
     }
-    // 6. Login rules against the stored login.
+}
+
+/// Login rules against the stored login.
+fn force_login_causes(f: &Facts, out: &mut Vec<Cause>) {
     for (what, file) in &f.force_login {
         out.push(
             Cause::new(
@@ -522,7 +544,10 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             ),
         );
     }
-    // 7. A key or token over a stored login.
+}
+
+/// A key or token over a stored login, or a clean key the API may still refuse.
+fn shadowing_cause(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
     if let Some(s) = &f.print {
         let shadowing = f.has_login && matches!(s.credential, Credential::Var(..) | Credential::Helper(_));
         let clean = s.shape.as_ref().is_none_or(|sh| sh.problems.is_empty());
@@ -567,7 +592,10 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
     if f.key_unapproved && f.interactive.as_ref().is_none_or(|i| i.describe != "ANTHROPIC_API_KEY") {
         info.push("ANTHROPIC_API_KEY is not approved for interactive use: interactive Claude Code asks once whether to use it".into());
     }
-    // 8. Nothing at all.
+}
+
+/// No credential at all (on this machine; CI passes its own).
+fn no_credential_causes(f: &Facts, out: &mut Vec<Cause>) {
     if f.print.is_none() {
         if let Some(ci) = f.ci.first() {
             out.push(
@@ -594,6 +622,10 @@ fn claude_causes(f: &Facts, out: &mut Vec<Cause>, info: &mut Vec<String>) {
             .fix("run `claude /login`, or set ANTHROPIC_API_KEY to a Console API key", Remedy::Run("claude /login")),
         );
     }
+}
+
+/// Settings files that are not valid JSON.
+fn settings_causes(f: &Facts, out: &mut Vec<Cause>) {
     for e in &f.settings_errors {
         out.push(
             Cause::new(
