@@ -66,7 +66,7 @@ fn whole_scans(c: &mut Criterion) {
 fn engine_start(c: &mut Criterion) {
     let catalog = Arc::new(Catalog::builtin());
     c.bench_function("engine start (context patterns)", |b| {
-        b.iter_batched(|| catalog.clone(), |cat| Engine::new(cat, None), BatchSize::SmallInput)
+        b.iter_batched(|| catalog.clone(), |cat| Engine::new(cat, None), BatchSize::SmallInput);
     });
 }
 

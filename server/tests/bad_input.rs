@@ -73,9 +73,9 @@ fn scan(input: &[u8], chunk: usize, columns: Option<usize>) -> Run {
     let mut max_retained = 0;
     for c in input.chunks(chunk) {
         found.extend(e.feed(c));
-        max_retained = max_retained.max(e.scanner().retained_bytes());
+        max_retained = max_retained.max(e.retained_bytes());
     }
-    let scanned = e.scanner().bytes_scanned();
+    let scanned = e.bytes_scanned();
     found.extend(e.finish());
     Run { found, max_retained, allocated: allocated() - before, scanned }
 }
@@ -224,7 +224,7 @@ fn bare_403s_waiting_for_evidence_cost_linear_work() {
         for c in input.chunks(64 * 1024) {
             found += e.feed(c).len();
         }
-        let work = e.scanner().evidence_work();
+        let work = e.evidence_work();
         found += e.finish().len();
         (work, allocated() - before, found)
     };

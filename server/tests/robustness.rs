@@ -191,7 +191,7 @@ fn line_numbers_saturate_instead_of_wrapping() {
             chunk.push_str(&"skipped line\n".repeat(100));
             during.extend(e.feed(chunk.as_bytes()));
         }
-        assert_eq!(e.scanner().line(), LAST_LINE, "start {start}");
+        assert_eq!(e.line(), LAST_LINE, "start {start}");
         let at_end = e.finish();
         assert!(during.len() >= 100, "start {start}: findings came while feeding ({})", during.len());
         assert!(at_end.len() <= 2, "start {start}: {} waited for the end", at_end.len());

@@ -147,8 +147,10 @@ impl Engine {
         self.clone().finish()
     }
 
-    /// The findings settled now in a live document (see
-    /// [`Scanner::pending_live`]), held ones included.
+    /// The findings settled now in a live document (a terminal that keeps
+    /// printing): printings waiting for evidence or for a possible hint line
+    /// are complete, but the partial last line, a row that may continue and
+    /// a body still open are not. Held ones included.
     pub fn pending_live(&self) -> Vec<Finding> {
         let mut e = self.clone();
         let live = e.name(e.scanner.pending_live());
@@ -230,9 +232,34 @@ impl Engine {
         out
     }
 
-    /// The scanner underneath (bytes scanned, the current line).
-    pub fn scanner(&self) -> &Scanner {
-        &self.scanner
+    /// The line the engine reads next (0-based).
+    pub fn line(&self) -> u32 {
+        self.scanner.line()
+    }
+
+    /// Bytes fed so far: what re-scanning cost.
+    pub fn bytes_scanned(&self) -> u64 {
+        self.scanner.bytes_scanned()
+    }
+
+    /// Steps of evidence and context work done so far: at most a constant
+    /// per line and per event, whatever the input.
+    pub fn evidence_work(&self) -> u64 {
+        self.scanner.evidence_work()
+    }
+
+    /// Bytes of input text the scanner holds right now (the partial line,
+    /// the row being assembled, the open printing, the events waiting for
+    /// evidence, the recent lines kept as context): bounded whatever the
+    /// input.
+    pub fn retained_bytes(&self) -> usize {
+        self.scanner.retained_bytes()
+    }
+
+    /// Whether the engine sits at a line boundary: a clone taken here is a
+    /// valid checkpoint to resume from.
+    pub fn at_line_start(&self) -> bool {
+        self.scanner.at_line_start()
     }
 
     /// Set the terminal width for rows still to come.

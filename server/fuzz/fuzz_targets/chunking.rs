@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
         let n = (1 + rng.below(max_chunk)).min(doc.len() - at);
         got.extend(e.feed(&doc[at..at + n]));
         at += n;
-        if checkpoint.is_none() && at * 2 >= doc.len() && e.scanner().at_line_start() {
+        if checkpoint.is_none() && at * 2 >= doc.len() && e.at_line_start() {
             checkpoint = Some((e.clone(), at, got.len()));
         }
         if rng.below(8) == 0 {

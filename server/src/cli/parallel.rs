@@ -174,7 +174,7 @@ pub fn scan<E>(
         }
         at = next;
     }
-    let lines = engine.scanner().line();
+    let lines = engine.line();
     if piece.end == bytes.len() {
         sink(engine.finish())?;
     }

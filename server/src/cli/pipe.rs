@@ -20,7 +20,7 @@
 //! the findings are the single pass's, in its order, by construction.
 
 use super::scan::CHUNK;
-use errsig::scan::user_anchors::UserAnchors;
+use errsig::scan::UserAnchors;
 use errsig::{Engine, Finding};
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(errsig::scan::first_kept_line(hot.as_bytes(), None), Some(quiet.len()));
         let mut engine = Engine::new(Arc::new(Catalog::builtin()), None);
         assert!(engine.skip_quiet(quiet.as_bytes()).is_some());
-        assert_eq!(engine.scanner().line(), 1000);
+        assert_eq!(engine.line(), 1000);
         assert!(engine.feed(b"half a line").is_empty());
         assert!(engine.skip_quiet(quiet.as_bytes()).is_none(), "not at a line start");
     }

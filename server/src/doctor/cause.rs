@@ -142,7 +142,7 @@ impl ErrorContext {
             status: ev.status,
             claude_code: ev.producer == Producer::ClaudeCode,
             producer: ev.producer.as_str(),
-            headline: errsig::scan::redact::redact(&errsig::explain::headline(rule, ev)).into_owned(),
+            headline: errsig::scan::redact(&errsig::explain::headline(rule, ev)).into_owned(),
         }
     }
 

@@ -8,7 +8,7 @@ use super::checks::environment::url_host;
 use super::checks::settings::{Origin, Sources};
 use super::host::Host;
 use super::{Check, Options, Status};
-use errsig::scan::envelope::{classify, parse_loose};
+use errsig::scan::{classify, parse_loose};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -158,7 +158,7 @@ pub fn run(host: &Host, sources: &Sources, creds: &Credentials, options: &Option
                 check: Check::new(
                     id,
                     Status::Warn,
-                    format!("{sent} → no answer ({})", errsig::scan::redact::redact(&e.to_string())),
+                    format!("{sent} → no answer ({})", errsig::scan::redact(&e.to_string())),
                 )
                 .next("The host did not answer in time or refused the connection: a proxy, a firewall or a wrong base URL."),
                 seen: Some(Seen { host: h, ..Seen::default() }),
@@ -180,14 +180,14 @@ pub fn run(host: &Host, sources: &Sources, creds: &Credentials, options: &Option
     if let Some(r) = &request_id {
         found.push_str(&format!(" (request id {r})"));
     }
-    let found = errsig::scan::redact::redact(&found).into_owned();
+    let found = errsig::scan::redact(&found).into_owned();
     let api_body = parsed.shape.is_some() || (200..300).contains(&status);
     let seen = Seen {
         status: Some(status),
         api_body,
         request_id: request_id.clone(),
         error_type: parsed.error_type.clone(),
-        message: parsed.message.as_deref().map(|m| errsig::scan::redact::redact(m).into_owned()),
+        message: parsed.message.as_deref().map(|m| errsig::scan::redact(m).into_owned()),
         host: h,
     };
     let check = match status {

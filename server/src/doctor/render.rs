@@ -4,7 +4,7 @@
 
 use super::cause::{Cause, Remedy};
 use super::{Report, Status};
-use errsig::scan::redact::redact;
+use errsig::scan::redact;
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::LazyLock;

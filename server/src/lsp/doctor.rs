@@ -154,7 +154,7 @@ fn live_check(backend: &Backend) -> Result<Option<Value>> {
         if let Ok(c) = result {
             let typ = if c.status >= doctor::Status::Warn { MessageType::WARNING } else { MessageType::INFO };
             let text = format!("{}{}", c.found, c.next.map(|n| format!(" — {n}")).unwrap_or_default());
-            me.client.show_message(typ, errsig::scan::redact::redact(&text).into_owned()).await;
+            me.client.show_message(typ, errsig::scan::redact(&text).into_owned()).await;
         }
     });
     Ok(None)
@@ -269,7 +269,7 @@ pub(super) fn preferred_action(
 ) -> CodeActionOrCommand {
     use super::ext::ClientCommand;
     use doctor::cause::Remedy;
-    let title = errsig::scan::redact::redact(&format!("On this machine: {}", c.fix)).into_owned();
+    let title = errsig::scan::redact(&format!("On this machine: {}", c.fix)).into_owned();
     let command = match &c.remedy {
         Remedy::Fix(id) => ServerCommand::DoctorFix.command("Fix", json!({ "id": id })),
         Remedy::Run(cmd) if caps.has(ClientCommand::RunInTerminal) => {
@@ -290,5 +290,5 @@ pub(super) fn preferred_action(
 
 /// The hover's "On this machine: …" text (redacted once more).
 pub(super) fn on_this_machine(c: &doctor::cause::Cause) -> String {
-    errsig::scan::redact::redact(&c.sentence()).into_owned()
+    errsig::scan::redact(&c.sentence()).into_owned()
 }

@@ -314,7 +314,7 @@ impl Document {
             + self.text.capacity()
             + self.lines.heap_bytes()
             + self.checkpoints.capacity() * size_of::<Checkpoint>()
-            + self.checkpoints.iter().map(|c| size_of::<Engine>() + c.engine.scanner().retained_bytes()).sum::<usize>()
+            + self.checkpoints.iter().map(|c| size_of::<Engine>() + c.engine.retained_bytes()).sum::<usize>()
             + (self.findings.capacity() + self.pending.capacity()) * size_of::<Finding>()
             + self.findings.iter().chain(&self.pending).map(finding).sum::<usize>()
             - (self.findings.len() + self.pending.len()) * size_of::<Finding>()
@@ -363,7 +363,7 @@ impl Document {
             self.findings.extend(engine.feed(bytes));
             fed += bytes.len() as u64;
             at = next;
-            if engine.scanner().at_line_start() && (at < last || tail) {
+            if engine.at_line_start() && (at < last || tail) {
                 let line = self.removed + at as u32;
                 self.checkpoints.retain(|c| c.line < line);
                 let engine = Box::new(engine.clone());

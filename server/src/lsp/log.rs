@@ -10,7 +10,7 @@
 //! [`RedactingStderr`] collects those bytes and, when the event is done
 //! (the writer is dropped), writes `redact(text)` to stderr in one write.
 
-use errsig::scan::redact::redact;
+use errsig::scan::redact;
 use std::io::{self, Write};
 use tracing_subscriber::fmt::MakeWriter;
 

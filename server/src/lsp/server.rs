@@ -147,7 +147,7 @@ impl Backend {
     pub(super) async fn terminal_width(&self, params: TerminalWidthParams) {
         // A width outside what the scanner can use would cost time and
         // memory for nothing (a row is at most MAX_COLUMNS wide).
-        if !(2..=errsig::scan::ansi::MAX_COLUMNS).contains(&params.columns) {
+        if !(2..=errsig::scan::MAX_COLUMNS).contains(&params.columns) {
             tracing::warn!(columns = params.columns, "{}: a width outside 2..=65536 is ignored", ext::TERMINAL_WIDTH);
             return;
         }
@@ -187,7 +187,7 @@ impl Backend {
         }
         // The same bounds as `errsig/terminalWidth`.
         let columns = params.columns.filter(|c| {
-            let ok = (2..=errsig::scan::ansi::MAX_COLUMNS).contains(c);
+            let ok = (2..=errsig::scan::MAX_COLUMNS).contains(c);
             if !ok {
                 tracing::warn!(columns = c, "{}: a width outside 2..=65536 is ignored", ext::SCAN_TEXT);
             }

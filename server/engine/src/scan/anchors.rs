@@ -161,31 +161,6 @@ pub fn may_match_raw(line: &[u8]) -> bool {
     memchr::memchr2(0x1b, 0x08, line).is_some() || HOT.find(line).is_some()
 }
 
-/// In a run of complete lines, the start of the first line that may matter:
-/// one that [`may_match_raw`], or one that opens a pretty-printed body
-/// (a line that is only `{`, `[` or `[{`).
-pub fn next_hot_line(lines: &[u8]) -> Option<usize> {
-    if let Some(first) = lines.split(|&b| b == b'\n').next() {
-        if opens_body_raw(first) {
-            return Some(0);
-        }
-    }
-    let esc = memchr::memchr2(0x1b, 0x08, lines);
-    let word = HOT.find(lines).map(|(at, pattern)| {
-        // Openers are matched with the newline before them.
-        if pattern >= WORDS.len() + MARKS.len() && lines[at] == b'\n' {
-            at + 1
-        } else {
-            at
-        }
-    });
-    let at = match (esc, word) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b)?,
-    };
-    Some(memchr::memrchr(b'\n', &lines[..at]).map_or(0, |i| i + 1))
-}
-
 /// Whether a line opens a pretty-printed body on its own (`{`, `[`, `[{`).
 pub fn opens_body(text: &str) -> bool {
     opens_body_raw(text.as_bytes())

@@ -8,31 +8,49 @@
 //!       ─▶ attribution (is it Anthropic's?) ─▶ Event
 //! ```
 //!
-//! [`Scanner`] is push-based: feed it chunks as they arrive and it returns
-//! each event as soon as the printing is complete. It keeps only a bounded
-//! tail of state — the row being assembled, one open printing of at most
-//! [`candidate::MAX_LINES`] lines, the last [`CONTEXT_BEFORE`] lines of
-//! context and the events waiting for [`CONTEXT_AFTER`] lines of evidence —
-//! so memory does not grow with the input. It is `Clone`: a clone taken at
-//! a line boundary is a checkpoint to resume from (see [`Scanner::at_line_start`]).
+//! The `Scanner` under [`crate::Engine`] is push-based: feed it chunks as
+//! they arrive and it returns each event as soon as the printing is
+//! complete. It keeps only a bounded tail of state — the row being
+//! assembled, one open printing of at most `candidate::MAX_LINES` lines, the
+//! last [`CONTEXT_BEFORE`] lines of context and the events waiting for
+//! [`CONTEXT_AFTER`] lines of evidence — so memory does not grow with the
+//! input. It is `Clone`: a clone taken at a line boundary is a checkpoint to
+//! resume from (see [`crate::Engine::at_line_start`]).
+//!
+//! The stages are the engine's own (`pub(crate)`); this module re-exports
+//! what the faces use: the event and its parts, the body reader the doctor's
+//! probe shares, the redaction every output goes through, and the hot-path
+//! pre-check the pipe uses.
 
-pub mod anchors;
-pub mod ansi;
-pub mod attribution;
-pub mod candidate;
+/// The stages are the engine's own, and the faces use only what is
+/// re-exported below. The fuzz targets and the benches drive the stages one
+/// by one: the `internals` feature makes them public for them, hidden from
+/// the documentation and outside any promise.
+macro_rules! stages {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            #[doc(hidden)]
+            pub mod $name;
+            #[cfg(not(feature = "internals"))]
+            pub(crate) mod $name;
+        )*
+    };
+}
+
+stages!(anchors, ansi, attribution, candidate, envelope, redact, text, user_anchors, wrap);
 mod context;
-pub mod envelope;
 mod event;
 pub(crate) mod producers;
-pub mod redact;
-pub mod text;
 pub(crate) mod texts;
-pub mod user_anchors;
 mod vocab;
-pub mod wrap;
 
 pub use anchors::Producer;
+pub use ansi::MAX_COLUMNS;
+pub use envelope::{classify, parse_loose, ErrorBody, Shape};
+pub use redact::{has_secret, redact, MASK};
 pub use text::Pos;
+pub use user_anchors::UserAnchors;
 pub use vocab::{ContextLine, Event, Platform};
 
 use attribution::Signal;
@@ -60,7 +78,7 @@ pub const HISTORY_LINES: usize =
 
 /// What the scanner needs to know about its input.
 #[derive(Debug, Clone, Default)]
-pub struct ScanConfig {
+pub(crate) struct ScanConfig {
     /// Terminal width of the transcript, when known: a row exactly this wide
     /// continues on the next row.
     pub columns: Option<usize>,
@@ -306,7 +324,7 @@ impl Jump {
 /// In a run of complete lines (`lines` ends with `\n`), the start of the
 /// first line the hot path keeps while nothing is open: the exact test of
 /// `Scanner::skippable`, at the lines the jump stops at. `None`: every line
-/// may be skipped ([`Scanner::skip_quiet`]). Pure, so a stream's later lines
+/// may be skipped (the scanner's `skip_quiet`). Pure, so a stream's later lines
 /// can be tested on another core while the scanner reads the earlier ones.
 pub fn first_kept_line(lines: &[u8], user: Option<&user_anchors::UserAnchors>) -> Option<usize> {
     let mut jump = Jump::default();
@@ -370,7 +388,7 @@ struct Held {
 
 /// The push-based scanner. See the module documentation.
 #[derive(Debug, Clone)]
-pub struct Scanner {
+pub(crate) struct Scanner {
     line_no: u32,
     partial: Vec<u8>,
     asm: wrap::Assembler,
@@ -571,14 +589,6 @@ impl Scanner {
         for h in std::mem::take(&mut self.held) {
             resolve(h, out);
         }
-    }
-
-    /// What `finish` would report now, without ending the input: for a live
-    /// document (a terminal) whose last printing has no successor yet.
-    pub fn pending(&self) -> Vec<Event> {
-        let mut out = Vec::new();
-        self.clone().finish(&mut out);
-        out
     }
 
     /// What is settled now in a live document (a terminal that keeps
