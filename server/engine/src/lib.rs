@@ -567,6 +567,71 @@ mod tests {
         assert_eq!(one(&json).2, scan::Producer::Unknown);
     }
 
+    /// Claude Code's connection screen is one printing from its heading to
+    /// its last advice line, whichever wording of the check's result it shows.
+    #[test]
+    fn the_connection_screen_is_one_printing() {
+        let catalog = Arc::new(Catalog::builtin());
+        let screen = |result: &str| {
+            format!(
+                "$ claude\nUnable to connect to Anthropic services\n\n{result}\n\nCheck your internet connection and network settings.\n\nClaude Code might not be available in your country. Check supported countries at https://anthropic.com/supported-countries\n\n$ echo next\n"
+            )
+        };
+        for (result, status, inferred) in [
+            ("Failed to connect to api.anthropic.com: Status 403", 403, false),
+            ("Failed to connect to api.anthropic.com: Request failed with status code 403", 403, false),
+            ("Failed to connect to api.anthropic.com: ERR_BAD_REQUEST", 403, true),
+            ("Failed to connect to api.anthropic.com: ERR_BAD_RESPONSE", 500, true),
+        ] {
+            let found = scan_bytes(catalog.clone(), None, screen(result).as_bytes());
+            assert_eq!(found.len(), 1, "{result}: {found:?}");
+            let (e, rule) = (&found[0].event, &found[0].rule.id);
+            assert_eq!((e.start.line, e.end.line), (1, 7), "{result}");
+            assert_eq!((e.status, e.status_inferred), (Some(status), inferred), "{result}");
+            assert_eq!(e.message.as_deref(), Some(result));
+            assert_eq!((rule.as_str(), e.producer), ("connection-check-failed", scan::Producer::ClaudeCode));
+        }
+        // Another program's words after it are not the screen's.
+        let alone = "Failed to connect to api.anthropic.com: Status 403\nretrying in 5s\n";
+        let found = scan_bytes(catalog.clone(), None, alone.as_bytes());
+        assert_eq!((found[0].event.start.line, found[0].event.end.line), (0, 0));
+        // Claude Code's login reports the reason alone.
+        let login = "OAuth error: Request failed with status code 403\n";
+        let found = scan_bytes(catalog, None, login.as_bytes());
+        assert_eq!(found[0].event.message.as_deref(), Some("Request failed with status code 403"));
+        assert_eq!(found[0].rule.id, "403-generic");
+    }
+
+    /// A status beside the API's own error type for it is Anthropic's error,
+    /// in prose as in a log message; the type of another status, or one that
+    /// other vendors' APIs use too, is not.
+    #[test]
+    fn a_status_with_its_api_error_type_is_found_in_prose() {
+        let catalog = Arc::new(Catalog::builtin());
+        let found = |text: &str| {
+            scan_bytes(catalog.clone(), None, text.as_bytes())
+                .into_iter()
+                .map(|f| (f.event.status, f.event.error_type, f.event.message, f.rule.id.clone()))
+                .collect::<Vec<_>>()
+        };
+        let one = |s: u16, t: &str| (Some(s), Some(t.to_owned()), None::<String>);
+        let prose = found("Repeated 529 overloaded_error responses over the past several sessions\n");
+        assert_eq!(
+            prose.iter().map(|f| (f.0, f.1.clone(), f.2.clone())).collect::<Vec<_>>(),
+            [one(529, "overloaded_error")]
+        );
+        let rate = found("the job died with 429 rate_limit_error twice\n");
+        assert_eq!((rate.len(), rate[0].3.as_str()), (1, "429-rate-limit"));
+        // The message after `: ` is the API's, and names the rule.
+        let said = found("403 permission_error: OAuth token does not meet scope requirement user:profile\n");
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert_eq!(said[0].2.as_deref(), Some("OAuth token does not meet scope requirement user:profile"));
+        assert_eq!(said[0].3, "403-oauth-scope");
+        for other in ["saw 403 rate_limit_error once\n", "got 400 invalid_request_error\n", "HTTP 500 api_error\n"] {
+            assert_eq!(found(other), [], "{other}");
+        }
+    }
+
     #[test]
     fn retried_errors_are_each_found_with_their_own_message() {
         let err = "Failed to authenticate. API Error: 403 Permission denied";

@@ -27,6 +27,10 @@ pub enum BodyKind {
     /// then `{ statusCode: 403, url: '…', responseBody: '…' }`. The status and
     /// body are in the dump, so the printing ends where the dump closes.
     Dump,
+    /// Claude Code's connection screen: the advice lines after the check's
+    /// result (`rules/texts.toml`, `[screen]`), blank lines between, are
+    /// the printing's.
+    Screen,
 }
 
 /// One recognised first token.
@@ -117,6 +121,10 @@ const KEYWORDS: &[&str] = &[
     "' for url '",
     "HTTP Request: ",
     "Request failed with status code",
+    // Claude Code's connection screen: the check's result (`Failed to connect
+    // to api.anthropic.com: Status 403`, or axios's code for a status).
+    ": Status ",
+    "ERR_BAD_RE",
     "Error code: ",
     "HTTP/",
     "rror: ",
@@ -140,6 +148,15 @@ const KEYWORDS: &[&str] = &[
     "_error\"",
     "_error'",
     "_error\\\"",
+    // The API's error types after their status in prose or a log message
+    // (`Repeated 529 overloaded_error responses`, `got 429 rate_limit_error`).
+    "permission_error",
+    "authentication_error",
+    "not_found_error",
+    "rate_limit_error",
+    "overloaded_error",
+    "billing_error",
+    "timeout_error",
 ];
 
 /// Every literal the hot path looks for inside a line (the keywords, the
@@ -285,8 +302,13 @@ re!(HTTPX_ERROR, r"\b(?:Client|Server) error '(?P<s>[45]\d\d) (?P<reason>[^']*)'
 // The log line httpx writes about every request:
 // `HTTP Request: POST https://…/v1/messages "HTTP/1.1 403 Forbidden"`.
 re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "HTTP/[\d.]+ (?P<s>[45]\d\d)[^"]*""#);
-// Claude Code's connection screen and login: axios's wording after its own.
-re!(CONNECT, r"\b(?:Failed to connect to \S+|OAuth error): Request failed with status code (?P<s>[45]\d\d)\b");
+// Claude Code's connection screen and login: the status after its own
+// words (2.1.x `Status 403`), or axios's wording of it, or axios's code for
+// a status it does not show.
+re!(
+    CONNECT,
+    r"\b(?P<what>Failed to connect to \S+|OAuth error): (?:(?:Request failed with status code |Status )(?P<s>[45]\d\d)\b|(?P<code>ERR_BAD_REQUEST|ERR_BAD_RESPONSE)\b)"
+);
 
 // The API's inner error object printed on its own, without the envelope
 // (`{"type":"overloaded_error","message":"Overloaded"}`): its type is one of
@@ -351,6 +373,7 @@ const RECOGNISERS: &[fn(&str, &mut Vec<Anchor>)] = &[
     node_dump,
     inner,
     forbidden,
+    status_type,
 ];
 
 /// Leftmost first; among anchors at the same place, the most specific (the
@@ -549,15 +572,30 @@ fn httpx(text: &str, found: &mut Vec<Anchor>) {
     }
 }
 
-/// Claude Code's connection screen and login (axios's wording).
+/// Claude Code's connection screen and login (its words, or axios's).
 fn connect(text: &str, found: &mut Vec<Anchor>) {
-    for c in guarded(&CONNECT, text, text.contains("Request failed with status code")) {
+    let said = text.contains(": Status ") || text.contains("ERR_BAD_RE");
+    for c in guarded(&CONNECT, text, said || text.contains("Request failed with status code")) {
         let m = c.get(0).expect("group 0");
-        let mut a =
-            Anchor::new(m.start(), m.end(), c.name("s").and_then(|s| s.as_str().parse().ok()), Producer::ClaudeCode);
-        a.kind = BodyKind::None;
-        a.message = Some(m.as_str().rsplit(": ").next().unwrap_or("").to_owned());
+        // axios's code says only the class: ERR_BAD_REQUEST is any 4xx, and
+        // at this check the one seen is the region refusal (403, what the
+        // screen's own advice is about); ERR_BAD_RESPONSE is any 5xx.
+        let (status, inferred) = match c.name("code").map(|x| x.as_str()) {
+            Some("ERR_BAD_REQUEST") => (Some(403), true),
+            Some(_) => (Some(500), true),
+            None => (c.name("s").and_then(|s| s.as_str().parse().ok()), false),
+        };
+        let mut a = Anchor::new(m.start(), m.end(), status, Producer::ClaudeCode);
+        a.inferred = inferred;
         a.strong = true;
+        if c["what"].starts_with("Failed") {
+            // The screen's sentence names the host it checked.
+            a.kind = BodyKind::Screen;
+            a.message = Some(m.as_str().to_owned());
+        } else {
+            a.kind = BodyKind::None;
+            a.message = Some(m.as_str().rsplit(": ").next().unwrap_or("").to_owned());
+        }
         found.push(a);
     }
 }
@@ -684,6 +722,41 @@ fn forbidden(text: &str, found: &mut Vec<Anchor>) {
         a.kind = BodyKind::None;
         a.message = Some("Forbidden".to_owned());
         a.platform = Some(super::Platform::Gateway);
+        found.push(a);
+    }
+}
+
+// A status and the API's error type for it, side by side, as people and log
+// messages write them (`Repeated 529 overloaded_error responses`). Only the
+// types no other vendor's API uses (not `invalid_request_error`, `api_error`).
+re!(
+    STATUS_TYPE,
+    r"\b(?P<s>[45]\d\d)[ :(),-]{1,3}(?P<t>permission_error|authentication_error|not_found_error|rate_limit_error|overloaded_error|billing_error|timeout_error)\b"
+);
+
+/// A status named by the API's own error type for it (`529
+/// overloaded_error`): Anthropic's, and the status shown.
+fn status_type(text: &str, found: &mut Vec<Anchor>) {
+    for c in guarded(&STATUS_TYPE, text, text.contains("_error")) {
+        let (m, t) = (c.get(0).expect("group 0"), &c["t"]);
+        let status = c["s"].parse().ok();
+        let Some(error_type) = super::envelope::API_ERROR_TYPES.iter().copied().find(|x| *x == t) else {
+            continue;
+        };
+        if status != super::event::status_of_type(error_type) {
+            continue;
+        }
+        let mut a = Anchor::new(m.start(), m.end(), status, Producer::Unknown);
+        // `403 permission_error: OAuth token does not meet scope
+        // requirement …` (a Go client's, a log's): the message follows.
+        let said = text[m.end()..].strip_prefix(": ").is_some_and(|r| !r.trim().is_empty());
+        if said {
+            a.body = m.end() + 2;
+        } else {
+            a.kind = BodyKind::None;
+        }
+        a.error_type = Some(error_type);
+        a.strong = true;
         found.push(a);
     }
 }

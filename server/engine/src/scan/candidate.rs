@@ -31,6 +31,9 @@ pub const MAX_BYTES: usize = 64 * 1024;
 const MAX_WRAPPED: usize = 3;
 /// Curl's progress and connection lines, skipped between headers and body.
 const MAX_SKIPPED: usize = 8;
+/// Blank lines between two lines of Claude Code's connection screen (its
+/// layout puts one between each; a copy may double them).
+const MAX_SCREEN_BLANKS: usize = 2;
 
 static HEADER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:< )?[A-Za-z0-9][A-Za-z0-9_-]*: ").expect("header pattern"));
@@ -109,6 +112,12 @@ enum State {
     /// A sentence a TUI wrapped: indented lines go on with it, at most this
     /// many more.
     Wrapped(usize),
+    /// Claude Code's connection screen, after the check's result: its
+    /// advice lines, with at most [`MAX_SCREEN_BLANKS`] blank lines between.
+    Screen {
+        /// Blank lines since the last line of the screen.
+        blanks: usize,
+    },
     /// A Node dump: stack frames, then (`b` set) the braces of the dump.
     Dump {
         b: Option<Bracket>,
@@ -144,7 +153,7 @@ pub enum Step {
 /// anchor on the same line starts. `may_continue` is false where following
 /// lines cannot belong to it (inside a JSON string of a log record).
 pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -> Step {
-    let done = Complete {
+    let mut done = Complete {
         end: line.text.len().min(limit),
         text: line.clone(),
         body: Body::None,
@@ -156,6 +165,14 @@ pub fn start(line: &Logical, anchor: Anchor, limit: usize, may_continue: bool) -
     let body_at = done.anchor.body.min(done.end);
     match done.anchor.kind {
         BodyKind::None => start_bodiless(done, body_at, line, limit, may_continue),
+        BodyKind::Screen => {
+            done.end = body_at.max(done.anchor.start);
+            if may_continue {
+                Step::More(Candidate::reading(done, State::Screen { blanks: 0 }))
+            } else {
+                Step::Done(done, true)
+            }
+        }
         BodyKind::Dump => {
             // The header's own text is the message (set by the anchor); the
             // dump may open on this very line (`… {`).
@@ -333,6 +350,7 @@ impl Candidate {
                 Step::Done(self.done, goes_on)
             }
             State::Wrapped(left) => self.feed_wrapped(line, trimmed, left),
+            State::Screen { blanks } => self.feed_screen(line, trimmed, blanks),
             State::AwaitHint => self.feed_hint(line, trimmed),
         }
     }
@@ -489,6 +507,25 @@ impl Candidate {
         self.done.text.push_logical(&line.slice(lead, line.text.len()), " ");
         self.done.end = self.done.text.text.len();
         self.state = State::Wrapped(left - 1);
+        Step::More(self)
+    }
+
+    /// A line after the connection screen's result: one of its advice lines
+    /// (`rules/texts.toml`, `[screen]`), or a blank line between them.
+    fn feed_screen(mut self, line: &Logical, trimmed: &str, blanks: usize) -> Step {
+        if trimmed.is_empty() && blanks < MAX_SCREEN_BLANKS {
+            // Not part of it unless the screen goes on after it.
+            let end = self.done.end;
+            self.push_line(line);
+            self.done.end = end;
+            self.state = State::Screen { blanks: blanks + 1 };
+            return Step::More(self);
+        }
+        if !super::texts::TEXTS.screen.advises(trimmed) {
+            return Step::Done(self.done, false);
+        }
+        self.push_line(line);
+        self.state = State::Screen { blanks: 0 };
         Step::More(self)
     }
 
@@ -675,6 +712,7 @@ fn finish_open(c: Candidate) -> Step {
         State::Dump { .. }
         | State::Continued(_)
         | State::Wrapped(_)
+        | State::Screen { .. }
         | State::Headers
         | State::HttpBody { .. }
         | State::AwaitHint => {}

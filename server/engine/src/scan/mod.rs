@@ -256,6 +256,7 @@ const JUMP_LITERALS: &[&str] = &[
     "Denied",
     "<title>",
     "Forbidden",
+    "_error",
     "\"error",
     "'error'",
     "\\\"error",
@@ -843,12 +844,29 @@ impl Scanner {
     /// error we report (someone else's, or no error at all).
     fn event(&mut self, done: Complete, record: Option<&event::Record>) -> Option<event::Built> {
         let led = done.anchor.led;
+        let screen = done.anchor.kind == anchors::BodyKind::Screen;
         let event::Built { event: mut ev, proof } = event::build(done, record)?;
         // The line that leads into a body is the printing's, and so is a
         // signature on it (`Error: Failed to load usage data:`).
         let own_start = ev.start.line;
         if led && ev.start.line > 0 {
             ev.start = Pos { line: ev.start.line - 1, character: 0, column: 0, byte: 0 };
+        }
+        // The connection screen starts with its heading, a blank line or
+        // two above the check's result.
+        if screen {
+            self.work += CONTEXT_BEFORE as u64;
+            let heading = &texts::TEXTS.screen.heading;
+            for l in self.recent.before(own_start).rev().take(3) {
+                let number = l.number;
+                let text = l.text();
+                if text.contains(heading.as_str()) {
+                    ev.start = Pos { line: number, character: 0, column: 0, byte: 0 };
+                }
+                if !text.trim().is_empty() {
+                    break;
+                }
+            }
         }
         // Each look at the lines before walks the ring once.
         let ring = self.recent.lines.len() as u64;

@@ -60,10 +60,32 @@ impl Text {
     }
 }
 
+/// Claude Code's connection screen: the lines around the check's result
+/// that belong to the same printing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screen {
+    /// The heading above the result.
+    pub heading: String,
+    /// How each advice line after it starts.
+    pub lines: Vec<String>,
+    /// Where it was seen.
+    #[allow(dead_code)]
+    versions: String,
+}
+
+impl Screen {
+    /// Whether a line (trimmed) is one of the screen's advice lines.
+    pub fn advises(&self, trimmed: &str) -> bool {
+        self.lines.iter().any(|l| trimmed.starts_with(l.as_str()))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     text: Vec<Text>,
+    screen: Screen,
 }
 
 /// The texts and their searcher.
@@ -71,6 +93,8 @@ struct File {
 pub struct Texts {
     /// In file order.
     pub texts: Vec<Text>,
+    /// The connection screen.
+    pub screen: Screen,
     automaton: AhoCorasick,
 }
 
@@ -94,7 +118,10 @@ fn load(table: &str) -> Result<Texts, String> {
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
         .build(file.text.iter().map(|t| &t.text))
         .map_err(|e| format!("texts.toml: {e}"))?;
-    Ok(Texts { texts: file.text, automaton })
+    if file.screen.heading.len() < MIN_TEXT || file.screen.lines.iter().any(|l| l.len() < MIN_TEXT) {
+        return Err(format!("texts.toml: a line of the connection screen is shorter than {MIN_TEXT} bytes"));
+    }
+    Ok(Texts { texts: file.text, screen: file.screen, automaton })
 }
 
 /// The built-in texts.
@@ -176,8 +203,13 @@ mod tests {
     #[test]
     fn the_table_loads_and_rejects_what_would_match_everything() {
         assert!(load(TABLE).is_ok());
-        let short = "[[text]]\ntext = \"error\"\nstatus = 400\nmessage = \"literal\"\nproducer = \"unknown\"\nversions = \"\"\nsample = \"\"";
-        assert!(load(short).unwrap_err().contains("shorter"));
+        let screen = "[screen]\nheading = \"Unable to connect to Anthropic services\"\nversions = \"\"\nlines = ";
+        let text = "[[text]]\ntext = \"{text}\"\nstatus = 400\nmessage = \"literal\"\nproducer = \"unknown\"\nversions = \"\"\nsample = \"\"";
+        let table = |t: &str, lines: &str| format!("{}\n{screen}{lines}\n", text.replace("{text}", t));
+        assert!(load(&table("Credit balance is too low", "[\"Check your internet connection\"]")).is_ok());
+        assert!(load(&table("error", "[]")).unwrap_err().contains("shorter"));
+        // A screen line as short would take any line that starts so.
+        assert!(load(&table("Credit balance is too low", "[\"Check\"]")).unwrap_err().contains("shorter"));
     }
 
     /// Every sample, through the whole engine, gives its text's finding.
