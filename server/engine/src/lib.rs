@@ -632,6 +632,29 @@ mod tests {
         }
     }
 
+    /// The HTTP client's debug lines about a failed request: the Python
+    /// SDK's (the status alone in quotes) and httpcore's trace of the
+    /// response, whose headers say whose it is.
+    #[test]
+    fn http_debug_lines_of_a_failed_request_are_found() {
+        let catalog = Arc::new(Catalog::builtin());
+        let statuses = |text: &str| {
+            scan_bytes(catalog.clone(), None, text.as_bytes())
+                .into_iter()
+                .map(|f| (f.event.start.line, f.event.status, f.event.producer))
+                .collect::<Vec<_>>()
+        };
+        let sdk = "DEBUG [anthropic._base_client] HTTP Request: POST https://api.anthropic.com/v1/messages \"400 Bad Request\"\n";
+        assert_eq!(statuses(sdk), [(0, Some(400), scan::Producer::Http)]);
+        let trace = |headers: &str| {
+            format!("DEBUG [httpcore.http11] receive_response_headers.complete return_value=(b'HTTP/1.1', 403, b'Forbidden', [(b'Content-Type', b'application/json'){headers}])\n")
+        };
+        let ours = trace(", (b'anthropic-organization-id', b'REDACTED')");
+        assert_eq!(statuses(&ours), [(0, Some(403), scan::Producer::Http)]);
+        // Another service's response, nothing nearby naming Anthropic.
+        assert_eq!(statuses(&trace(", (b'Server', b'nginx')")), []);
+    }
+
     #[test]
     fn retried_errors_are_each_found_with_their_own_message() {
         let err = "Failed to authenticate. API Error: 403 Permission denied";

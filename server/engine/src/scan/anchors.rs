@@ -120,6 +120,8 @@ const KEYWORDS: &[&str] = &[
     " · Retrying in ",
     "' for url '",
     "HTTP Request: ",
+    // httpcore's trace (covered by the jump's `HTTP`).
+    "return_value=(b'HTTP/",
     "Request failed with status code",
     // Claude Code's connection screen: the check's result (`Failed to connect
     // to api.anthropic.com: Status 403`, or axios's code for a status).
@@ -301,7 +303,13 @@ re!(NODE_DUMP, r"\b[A-Z]\w*(?:Error|Exception) \[[A-Za-z_]\w*\]: ");
 re!(HTTPX_ERROR, r"\b(?:Client|Server) error '(?P<s>[45]\d\d) (?P<reason>[^']*)' for url '(?P<url>[^']+)'");
 // The log line httpx writes about every request:
 // `HTTP Request: POST https://…/v1/messages "HTTP/1.1 403 Forbidden"`.
-re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "HTTP/[\d.]+ (?P<s>[45]\d\d)[^"]*""#);
+// The Python SDK's own debug log line says only the status
+// (`[anthropic._base_client] HTTP Request: POST …/v1/messages "400 Bad Request"`).
+re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "(?:HTTP/[\d.]+ )?(?P<s>[45]\d\d)\b[^"]*""#);
+// httpcore's trace of the response it read, with the headers after it:
+// `receive_response_headers.complete return_value=(b'HTTP/1.1', 400, b'Bad
+// Request', [(b'request-id', …), …])`.
+re!(HTTPCORE_TRACE, r"\breceive_response_headers\.complete return_value=\(b'HTTP/[\d.]+', (?P<s>[45]\d\d), b'");
 // Claude Code's connection screen and login: the status after its own
 // words (2.1.x `Status 403`), or axios's wording of it, or axios's code for
 // a status it does not show.
@@ -568,6 +576,14 @@ fn httpx(text: &str, found: &mut Vec<Anchor>) {
         // httpx's exception says where to read about the status on the
         // next line.
         a.continued = Some("For more information check:");
+        found.push(a);
+    }
+    for c in guarded(&HTTPCORE_TRACE, text, text.contains("receive_response_headers")) {
+        let m = c.get(0).expect("group 0");
+        let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::Http);
+        // No URL: whose response it is, the headers printed after it say
+        // (`anthropic-organization-id`, a `req_…` id) or the lines nearby.
+        a.kind = BodyKind::None;
         found.push(a);
     }
 }
