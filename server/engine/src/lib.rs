@@ -655,6 +655,26 @@ mod tests {
         assert_eq!(statuses(&trace(", (b'Server', b'nginx')")), []);
     }
 
+    /// `403 Forbidden` with the body after it on its line (the Go SDK's
+    /// error, a client's log) is named by the body; alone it is a gateway's.
+    #[test]
+    fn a_status_line_with_its_body_is_named_by_the_body() {
+        let catalog = Arc::new(Catalog::builtin());
+        let one = |text: &str| {
+            let found = scan_bytes(catalog.clone(), None, text.as_bytes());
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            (found[0].rule.id.clone(), found[0].event.message.clone(), found[0].event.request_id.clone())
+        };
+        let go = "POST \"https://api.anthropic.com/v1/messages\": 403 Forbidden {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permission denied\"},\"request_id\":\"req_011CQ7qZma6cJxJaT73dZWee\"}\n";
+        let (rule, message, id) = one(go);
+        assert_eq!((rule.as_str(), message.as_deref()), ("403-permission-denied", Some("Permission denied")));
+        assert_eq!(id.as_deref(), Some("req_011CQ7qZma6cJxJaT73dZWee"));
+        let log = "error: failed to call model: status 403 Forbidden: {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"Permission denied\"}}\n";
+        assert_eq!(one(log).0, "403-permission-denied");
+        let page = "POST https://api.anthropic.com/v1/messages\n403 Forbidden\n";
+        assert_eq!(one(page).0, "403-gateway");
+    }
+
     #[test]
     fn retried_errors_are_each_found_with_their_own_message() {
         let err = "Failed to authenticate. API Error: 403 Permission denied";

@@ -735,9 +735,18 @@ fn inner(text: &str, found: &mut Vec<Anchor>) {
 fn forbidden(text: &str, found: &mut Vec<Anchor>) {
     for m in guarded(&FORBIDDEN, text, text.contains("403 Forbidden")).filter_map(|c| c.get(0)) {
         let mut a = Anchor::new(m.start(), m.end(), Some(403), Producer::Unknown);
-        a.kind = BodyKind::None;
-        a.message = Some("Forbidden".to_owned());
-        a.platform = Some(super::Platform::Gateway);
+        // The status line of a client that prints the body after it
+        // (`POST "https://…/v1/messages": 403 Forbidden {"type":"error",…}`,
+        // the Go SDK's error): the body says whose refusal it is.
+        let rest = &text[m.end()..];
+        let body = m.end() + (rest.len() - rest.trim_start_matches([' ', ':', '-']).len());
+        if text[body..].starts_with(['{', '[']) {
+            a.body = body;
+        } else {
+            a.kind = BodyKind::None;
+            a.message = Some("Forbidden".to_owned());
+            a.platform = Some(super::Platform::Gateway);
+        }
         found.push(a);
     }
 }

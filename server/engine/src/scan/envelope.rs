@@ -435,14 +435,22 @@ impl Parser<'_> {
             let key = match self.peek() {
                 Some(b'"' | b'\'') => self.string(),
                 Some(0xE2) if self.typographic_open() => self.typographic(),
+                // A Ruby symbol (`{:type=>"error", …}`, Ruby's inspect
+                // before 3.4).
+                Some(b':') => {
+                    self.i += 1;
+                    self.ident()
+                }
                 _ => self.ident(),
             };
             let Some(key) = key else { return cut(self, map) };
             self.ws();
-            if self.peek() != Some(b':') {
-                return cut(self, map);
+            match self.peek() {
+                Some(b':') => self.i += 1,
+                // Ruby's hash rocket.
+                Some(b'=') if self.s.get(self.i + 1) == Some(&b'>') => self.i += 2,
+                _ => return cut(self, map),
             }
-            self.i += 1;
             let Some(v) = self.value() else { return cut(self, map) };
             map.insert(key, v);
         }
@@ -489,7 +497,7 @@ impl Parser<'_> {
         Some(match w.as_str() {
             "true" | "True" => Value::Bool(true),
             "false" | "False" => Value::Bool(false),
-            "null" | "None" | "undefined" => Value::Null,
+            "null" | "None" | "undefined" | "nil" => Value::Null,
             // A dict printed without quotes (`{type: error, message: invalid
             // x-api-key}`, as a log formatter or a person wrote it): a bare
             // run of words is a string when a `,`, `}` or `]` ends it.
@@ -634,6 +642,10 @@ mod tests {
             "{'type': 'error', 'error': {'type': 'permission_error', 'message': 'Permission denied'}, 'request_id': 'req_011CAB'}",
             "{\n  \"type\": \"error\",\n  \"error\": {\n    \"type\": \"permission_error\",\n    \"message\": \"Permission denied\"\n  },\n  \"request_id\": \"req_011CAB\"\n}",
             "{ type: 'error', error: { type: 'permission_error', message: 'Permission denied' }, request_id: 'req_011CAB' }",
+            // Ruby's inspect, before 3.4 and after.
+            r#"{:type=>"error", :error=>{:type=>"permission_error", :message=>"Permission denied", :details=>nil}, :request_id=>"req_011CAB"}"#,
+            r#"{"type"=>"error", "error"=>{"type"=>"permission_error", "message"=>"Permission denied"}, "request_id"=>"req_011CAB"}"#,
+            r#"{type: "error", error: {type: "permission_error", message: "Permission denied"}, request_id: "req_011CAB"}"#,
         ] {
             assert_eq!(body(s), want, "{s}");
         }
