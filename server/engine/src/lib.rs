@@ -675,6 +675,30 @@ mod tests {
         assert_eq!(one(page).0, "403-gateway");
     }
 
+    /// The exceptions of requests and aiohttp about a request to the API
+    /// are found by its URL; an app's `error (403): …` by the evidence on
+    /// its line. Another service's are not Anthropic's.
+    #[test]
+    fn http_libraries_and_apps_name_the_status() {
+        let catalog = Arc::new(Catalog::builtin());
+        let found = |text: &str| {
+            scan_bytes(catalog.clone(), None, text.as_bytes())
+                .into_iter()
+                .map(|f| (f.event.status, f.event.producer, f.event.message))
+                .collect::<Vec<_>>()
+        };
+        let requests = |host: &str| {
+            format!("requests.exceptions.HTTPError: 403 Client Error: Forbidden for url: https://{host}/v1/messages\n")
+        };
+        assert_eq!(found(&requests("api.anthropic.com")), [(Some(403), scan::Producer::Http, None)]);
+        assert_eq!(found(&requests("api.stripe.com").replace("/v1/messages", "/v1/charges")), []);
+        let aiohttp = "aiohttp.client_exceptions.ClientResponseError: 429, message='Too Many Requests', url=URL('https://api.anthropic.com/v1/messages')\n";
+        assert_eq!(found(aiohttp), [(Some(429), scan::Producer::Http, None)]);
+        let app = found("Claude API error (403): Permission denied\n");
+        assert_eq!(app, [(Some(403), scan::Producer::Unknown, Some("Permission denied".to_owned()))]);
+        assert_eq!(found("Stripe error (403): Forbidden\n"), []);
+    }
+
     #[test]
     fn retried_errors_are_each_found_with_their_own_message() {
         let err = "Failed to authenticate. API Error: 403 Permission denied";

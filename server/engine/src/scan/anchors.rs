@@ -303,6 +303,18 @@ re!(NODE_DUMP, r"\b[A-Z]\w*(?:Error|Exception) \[[A-Za-z_]\w*\]: ");
 re!(HTTPX_ERROR, r"\b(?:Client|Server) error '(?P<s>[45]\d\d) (?P<reason>[^']*)' for url '(?P<url>[^']+)'");
 // The log line httpx writes about every request:
 // `HTTP Request: POST https://…/v1/messages "HTTP/1.1 403 Forbidden"`.
+// requests' `raise_for_status()`: `requests.exceptions.HTTPError: 403 Client
+// Error: Forbidden for url: https://…`.
+re!(
+    REQUESTS_ERROR,
+    r"(?:\b[\w.]*HTTPError: )?\b(?P<s>[45]\d\d) (?:Client|Server) Error: [^\n]*? for url: (?P<url>\S+)"
+);
+// aiohttp's: `aiohttp.client_exceptions.ClientResponseError: 403,
+// message='Forbidden', url=URL('https://…')` (or the URL bare, quoted).
+re!(
+    AIOHTTP_ERROR,
+    r"\b(?:[\w.]*ClientResponseError: )(?P<s>[45]\d\d), message='[^']*', url=(?:URL\()?'(?P<url>[^']+)'"
+);
 // The Python SDK's own debug log line says only the status
 // (`[anthropic._base_client] HTTP Request: POST …/v1/messages "400 Bad Request"`).
 re!(HTTPX_LOG, r#"\bHTTP Request: [A-Z]+ (?P<url>\S+) "(?:HTTP/[\d.]+ )?(?P<s>[45]\d\d)\b[^"]*""#);
@@ -382,6 +394,7 @@ const RECOGNISERS: &[fn(&str, &mut Vec<Anchor>)] = &[
     inner,
     forbidden,
     status_type,
+    status_paren,
 ];
 
 /// Leftmost first; among anchors at the same place, the most specific (the
@@ -553,13 +566,14 @@ fn http_status(text: &str, found: &mut Vec<Anchor>) {
     }
 }
 
-/// httpx's exception and log line about a request to the API.
+/// The HTTP libraries' exceptions and log lines about a request to the API
+/// (httpx, requests, aiohttp): the URL says it is the API's.
 fn httpx(text: &str, found: &mut Vec<Anchor>) {
-    for c in guarded(&HTTPX_ERROR, text, text.contains("' for url '")).chain(guarded(
-        &HTTPX_LOG,
-        text,
-        text.contains("HTTP Request: "),
-    )) {
+    let lines = guarded(&HTTPX_ERROR, text, text.contains("' for url '"))
+        .chain(guarded(&HTTPX_LOG, text, text.contains("HTTP Request: ")))
+        .chain(guarded(&REQUESTS_ERROR, text, text.contains(" for url: ")))
+        .chain(guarded(&AIOHTTP_ERROR, text, text.contains(", message='")));
+    for c in lines {
         let m = c.get(0).expect("group 0");
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
         // Only the API's own requests: the URL must be one (the path is
@@ -774,14 +788,38 @@ fn status_type(text: &str, found: &mut Vec<Anchor>) {
         let mut a = Anchor::new(m.start(), m.end(), status, Producer::Unknown);
         // `403 permission_error: OAuth token does not meet scope
         // requirement …` (a Go client's, a log's): the message follows.
-        let said = text[m.end()..].strip_prefix(": ").is_some_and(|r| !r.trim().is_empty());
+        let rest = &text[m.end()..];
+        let said = rest.strip_prefix(": ").or_else(|| rest.strip_prefix(" - ")).is_some_and(|r| !r.trim().is_empty());
         if said {
-            a.body = m.end() + 2;
+            a.body = m.end() + if rest.starts_with(": ") { 2 } else { 3 };
         } else {
             a.kind = BodyKind::None;
         }
         a.error_type = Some(error_type);
         a.strong = true;
+        found.push(a);
+    }
+}
+
+// An app's own words around the status (`Claude API error (403): Permission
+// denied`): whose it is, the evidence on the line or nearby decides.
+re!(STATUS_PAREN, r"\b(?:[Ee]rror|ERROR) \((?P<s>[45]\d\d)\):? ");
+
+/// A status in parentheses after an app's `error`, the message or body after
+/// it.
+fn status_paren(text: &str, found: &mut Vec<Anchor>) {
+    for c in guarded(&STATUS_PAREN, text, text.contains("rror (")) {
+        let m = c.get(0).expect("group 0");
+        if text[m.end()..].trim().is_empty() {
+            continue;
+        }
+        let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::Unknown);
+        // The app's words before it say whose API it called.
+        match super::attribution::signal(&text[..m.start()]) {
+            Some(super::attribution::Signal::Anthropic) => a.strong = true,
+            Some(super::attribution::Signal::Foreign) => a.foreign = true,
+            None => {}
+        }
         found.push(a);
     }
 }

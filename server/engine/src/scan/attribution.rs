@@ -51,7 +51,7 @@ static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 const FOREIGN: &str = r"(?i)\bopenai\b|node_modules/openai/|site-packages/openai/|api\.openai\.com|x-github-request-id|api\.github\.com|\bgithub\.com/|Server: AmazonS3|x-amz-request-id|<Code>AccessDenied</Code>|registry\.npmjs\.org|registry\.yarnpkg\.com|\bpypi\.org|files\.pythonhosted\.org|\bghcr\.io|\bdocker\.io|\bquay\.io|\bnpm (?:error|ERR!)|Error response from daemon";
 
-const ANTHROPIC: &str = r"(?i)anthropic|\breq_01[1-9A-HJ-NP-Za-km-z]{20,26}\b|/v1/messages\b|\bclaude[ -](?:code|opus|sonnet|haiku|\d)|CLAUDE_CODE_";
+const ANTHROPIC: &str = r"(?i)anthropic|\breq_01[1-9A-HJ-NP-Za-km-z]{20,26}\b|/v1/messages\b|\bclaude[ -](?:code|opus|sonnet|haiku|api|\d)|CLAUDE_CODE_";
 
 /// Each pattern with its ASCII twin ([`Twin`]): terminals print ` · ` and
 /// TUI marks, on which the pattern as written would run on the slow engines.
