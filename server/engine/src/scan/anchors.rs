@@ -773,10 +773,22 @@ re!(
     r"\b(?P<s>[45]\d\d)[ :(),-]{1,3}(?P<t>permission_error|authentication_error|not_found_error|rate_limit_error|overloaded_error|billing_error|timeout_error)\b"
 );
 
+/// Whether some `…_error` in the line has a status just before its word
+/// (`529 overloaded_error`): the cheap test before [`STATUS_TYPE`], since
+/// every error body holds an `_error` and almost none a status beside it.
+fn status_before_type(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memmem::find_iter(b, b"_error").any(|at| {
+        let word = b[..at].iter().rposition(|c| !(c.is_ascii_lowercase() || *c == b'_')).map_or(0, |i| i + 1);
+        let sep = b[..word].iter().rev().take_while(|c| b" :(),-".contains(c)).count();
+        (1..=3).contains(&sep) && word >= sep + 3 && b[word - sep - 3..word - sep].iter().all(u8::is_ascii_digit)
+    })
+}
+
 /// A status named by the API's own error type for it (`529
 /// overloaded_error`): Anthropic's, and the status shown.
 fn status_type(text: &str, found: &mut Vec<Anchor>) {
-    for c in guarded(&STATUS_TYPE, text, text.contains("_error")) {
+    for c in guarded(&STATUS_TYPE, text, status_before_type(text)) {
         let (m, t) = (c.get(0).expect("group 0"), &c["t"]);
         let status = c["s"].parse().ok();
         let Some(error_type) = super::envelope::API_ERROR_TYPES.iter().copied().find(|x| *x == t) else {
