@@ -699,6 +699,31 @@ mod tests {
         assert_eq!(found("Stripe error (403): Forbidden\n"), []);
     }
 
+    /// The model Claude Code names in `API Error (<model>):` says which
+    /// platform refused: Bedrock's and Vertex's ids, or the API's own.
+    #[test]
+    fn the_model_in_claude_codes_error_names_the_platform() {
+        let catalog = Arc::new(Catalog::builtin());
+        let one = |model: &str, rest: &str| {
+            let text = format!("API Error ({model}): 403 {rest}\n");
+            let found = scan_bytes(catalog.clone(), None, text.as_bytes());
+            assert_eq!(found.len(), 1, "{text}");
+            (found[0].event.platform, found[0].rule.id.clone())
+        };
+        let token = "The security token included in the request is invalid.";
+        assert_eq!(
+            one("us.anthropic.claude-sonnet-4-20250514-v1:0", token),
+            (scan::Platform::Bedrock, "403-bedrock".into())
+        );
+        let vertex = one("claude-sonnet-4@20250514", "Permission denied on resource project x.");
+        assert_eq!(vertex, (scan::Platform::Vertex, "403-vertex".into()));
+        let api = one(
+            "claude-opus-4-1",
+            r#"{"type":"error","error":{"type":"permission_error","message":"Permission denied"}}"#,
+        );
+        assert_eq!(api, (scan::Platform::Anthropic, "403-permission-denied".into()));
+    }
+
     #[test]
     fn retried_errors_are_each_found_with_their_own_message() {
         let err = "Failed to authenticate. API Error: 403 Permission denied";

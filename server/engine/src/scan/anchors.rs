@@ -246,7 +246,7 @@ macro_rules! re {
 
 re!(
     CLAUDE,
-    r"API Error(?: \([^)]*\))?: (?:(?P<s1>[1-5]\d\d)\b ?|Request rejected \((?P<s2>[1-5]\d\d)\)(?: · )?|Repeated (?P<s3>[1-5]\d\d) )"
+    r"API Error(?: \((?P<model>[^)]*)\))?: (?:(?P<s1>[1-5]\d\d)\b ?|Request rejected \((?P<s2>[1-5]\d\d)\)(?: · )?|Repeated (?P<s3>[1-5]\d\d) )"
 );
 // Claude Code's spinner row while it retries (2.1.2xx): `✻ 529 Overloaded ·
 // Retrying in 24s · attempt 10/10`.
@@ -425,11 +425,27 @@ fn claude(text: &str, found: &mut Vec<Anchor>) {
         let s = c.name("s1").or(c.name("s2")).or(c.name("s3")).and_then(|s| s.as_str().parse().ok());
         let mut a = Anchor::new(m.start(), m.end(), s, Producer::ClaudeCode);
         a.strong = true;
+        // `API Error (us.anthropic.claude-sonnet-4-…-v1:0): 403 …`: the model
+        // id Claude Code names says which platform answered.
+        a.platform = c.name("model").and_then(|m| model_platform(m.as_str()));
         if c.name("s3").is_some() {
             a.body = m.start() + "API Error: ".len();
         }
         leading_hints(text, &mut a);
         found.push(a);
+    }
+}
+
+/// The platform a model id belongs to: Bedrock's (`anthropic.claude-…-v1:0`,
+/// with a region prefix or an inference-profile ARN) or Vertex's
+/// (`claude-…@20250514`); the API's own ids name none.
+fn model_platform(model: &str) -> Option<super::Platform> {
+    if model.contains("anthropic.claude") || model.starts_with("arn:aws:bedrock") {
+        Some(super::Platform::Bedrock)
+    } else if model.starts_with("claude") && model.contains('@') {
+        Some(super::Platform::Vertex)
+    } else {
+        None
     }
 }
 
