@@ -841,14 +841,9 @@ fn status_paren(text: &str, found: &mut Vec<Anchor>) {
         if text[m.end()..].trim().is_empty() {
             continue;
         }
-        let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::Unknown);
-        // The app's words before it say whose API it called.
-        match super::attribution::signal(&text[..m.start()]) {
-            Some(super::attribution::Signal::Anthropic) => a.strong = true,
-            Some(super::attribution::Signal::Foreign) => a.foreign = true,
-            None => {}
-        }
-        found.push(a);
+        // The app's words before it on the line say whose API it called
+        // (the event builder reads them as the printing's own evidence).
+        found.push(Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::Unknown));
     }
 }
 

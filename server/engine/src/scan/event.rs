@@ -531,11 +531,12 @@ fn js_string(s: &str) -> String {
 /// Evidence inside the printing itself (its headers, its body, the stack
 /// after it): foreign evidence anywhere in it wins.
 fn text_signal(done: &Complete) -> Option<Signal> {
-    // Everything read from its start: the stack frames after an exception
-    // line are its evidence too, part of the printing or not.
-    let own = &done.text.text[done.anchor.start.min(done.end)..];
+    // Everything read, from the start of its first line: the words before
+    // the anchor on that line (`Claude API error (403): …`, `GET
+    // https://api.github.com/… 403 Forbidden`) and the stack frames after an
+    // exception line are its evidence too, part of the printing or not.
     let mut found = None;
-    for line in own.split('\n') {
+    for line in done.text.text.split('\n') {
         match attribution::signal(line) {
             Some(Signal::Foreign) => return Some(Signal::Foreign),
             Some(Signal::Anthropic) => found = Some(Signal::Anthropic),

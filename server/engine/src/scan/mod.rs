@@ -98,6 +98,10 @@ pub(crate) struct ScanConfig {
 /// (its text, a wrapper's signature, whether it is context, its evidence) is
 /// kept with it, so a run of printings does not re-read the lines before
 /// each of them (the dense benchmark, BENCHMARKS.md).
+/// How many lines above the connection screen's result its heading may be:
+/// the heading, and a blank line or two between.
+const SCREEN_ABOVE: usize = 3;
+
 /// How many lines above a printing may show the status it implies.
 const STATUS_ABOVE: usize = 6;
 
@@ -855,9 +859,9 @@ impl Scanner {
         // The connection screen starts with its heading, a blank line or
         // two above the check's result.
         if screen {
-            self.work += CONTEXT_BEFORE as u64;
+            self.work += SCREEN_ABOVE as u64;
             let heading = &texts::TEXTS.screen.heading;
-            for l in self.recent.before(own_start).rev().take(3) {
+            for l in self.recent.before(own_start).rev().take(SCREEN_ABOVE) {
                 let number = l.number;
                 let text = l.text();
                 if text.contains(heading.as_str()) {
