@@ -263,7 +263,7 @@ pub fn html_title(body: &str) -> Option<String> {
 #[derive(Debug, Clone, Default)]
 pub struct Bracket {
     depth: u32,
-    quote: Option<char>,
+    quote: Option<u8>,
     escaped: bool,
     started: bool,
     closed_at: Option<usize>,
@@ -277,38 +277,50 @@ impl Bracket {
         if self.closed_at.is_some() {
             return self.closed_at;
         }
-        for (i, c) in text.char_indices() {
+        // Every byte that matters is ASCII, and no byte of a longer UTF-8
+        // character is: bytes give what characters would, and a string's
+        // text is skipped to its next quote or backslash at once.
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
             if let Some(q) = self.quote {
                 if self.escaped {
                     self.escaped = false;
-                } else if c == '\\' {
+                } else if c == b'\\' {
                     self.escaped = true;
                 } else if c == q {
                     self.quote = None;
+                } else {
+                    // The next byte that can end or escape the string.
+                    i += memchr::memchr2(q, b'\\', &bytes[i..]).unwrap_or(bytes.len() - i);
+                    continue;
                 }
+                i += 1;
                 continue;
             }
             match c {
-                '"' | '\'' if self.started => {
+                b'"' | b'\'' if self.started => {
                     // Inside a body every quote opens a string: JSON, Python
                     // reprs and Node's inspect output quote all text, and
                     // their strings may hold the other kind of quote.
                     self.quote = Some(c);
                 }
-                '{' | '[' => {
+                b'{' | b'[' => {
                     self.depth += 1;
                     self.started = true;
                 }
-                '}' | ']' if self.started => {
+                b'}' | b']' if self.started => {
                     self.depth = self.depth.saturating_sub(1);
                     if self.depth == 0 {
-                        let end = self.seen + i + c.len_utf8();
+                        let end = self.seen + i + 1;
                         self.closed_at = Some(end);
                         return Some(end);
                     }
                 }
                 _ => {}
             }
+            i += 1;
         }
         self.seen += text.len();
         None
@@ -602,6 +614,64 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bracket reader as it read characters, before it read bytes.
+    fn closes_by_chars(text: &str) -> Option<usize> {
+        let (mut depth, mut quote, mut escaped, mut started) = (0u32, None, false, false);
+        for (i, c) in text.char_indices() {
+            if let Some(q) = quote {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            match c {
+                '"' | '\'' if started => quote = Some(c),
+                '{' | '[' => {
+                    depth += 1;
+                    started = true;
+                }
+                '}' | ']' if started => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Reading bytes finds the close characters found, on every fixture's
+    /// text from each of its brackets, whole and fed in pieces.
+    #[test]
+    fn the_bracket_reader_closes_where_characters_close() {
+        let mut checked = 0;
+        for bytes in crate::fixture_files() {
+            let text = String::from_utf8_lossy(&bytes);
+            for (at, _) in text.match_indices(['{', '[']).step_by(7) {
+                let rest = &text[at..];
+                let rest = &rest[..rest.floor_char_boundary(4096)];
+                let want = closes_by_chars(rest);
+                assert_eq!(Bracket::default().push(rest), want, "{rest}");
+                let mut b = Bracket::default();
+                let mut got = None;
+                let mut from = 0;
+                for (i, _) in rest.char_indices().filter(|(i, _)| i % 13 == 0) {
+                    got = b.push(&rest[from..i]).or(got);
+                    from = i;
+                }
+                assert_eq!(b.push(&rest[from..]).or(got), want, "{rest}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
 
     /// serde_json's reading of a JSON body is the loose reader's, so that
     /// taking it first changes nothing: escapes, surrogate pairs, nesting,
