@@ -478,20 +478,129 @@ fn keep_leftmost(text: &str, mut found: Vec<Anchor>) -> Vec<Anchor> {
 
 /// Claude Code's `API Error: NNN` (and `Request rejected (NNN)`, `Repeated NNN`), with the hints before it.
 fn claude(text: &str, found: &mut Vec<Anchor>) {
-    for c in guarded(&CLAUDE, text, text.contains("API Error")) {
-        let m = c.get(0).expect("group 0");
-        let s = c.name("s1").or(c.name("s2")).or(c.name("s3")).and_then(|s| s.as_str().parse().ok());
-        let mut a = Anchor::new(m.start(), m.end(), s, Producer::ClaudeCode);
+    for form in claude_forms(text) {
+        let s = form.status.and_then(|s| s.parse().ok());
+        let mut a = Anchor::new(form.start, form.end, s, Producer::ClaudeCode);
         a.strong = true;
         // `API Error (us.anthropic.claude-sonnet-4-…-v1:0): 403 …`: the model
         // id Claude Code names says which platform answered.
-        a.platform = c.name("model").and_then(|m| model_platform(m.as_str()));
-        if c.name("s3").is_some() {
-            a.body = m.start() + "API Error: ".len();
+        a.platform = form.model.and_then(model_platform);
+        if form.repeated {
+            a.body = form.start + "API Error: ".len();
         }
         leading_hints(text, &mut a);
         found.push(a);
     }
+}
+
+/// One match of [`CLAUDE`]: where it is and what its groups hold.
+#[derive(Debug, PartialEq, Eq)]
+struct ClaudeForm<'t> {
+    start: usize,
+    end: usize,
+    model: Option<&'t str>,
+    status: Option<&'t str>,
+    /// The `Repeated NNN` form.
+    repeated: bool,
+}
+
+/// Every match of [`CLAUDE`] in `text`, leftmost first. The pattern is
+/// read by hand where the text is ASCII, which is nearly always: its
+/// captures were a twelfth of the instructions per finding on a dense log.
+/// Where a digit or a word boundary depends on a character beyond ASCII,
+/// the pattern answers.
+fn claude_forms(text: &str) -> Vec<ClaudeForm<'_>> {
+    let mut forms = Vec::new();
+    let mut at = 0;
+    while let Some(off) = memchr::memmem::find(&text.as_bytes()[at..], b"API Error") {
+        let p = at + off;
+        let form = match claude_at(text, p) {
+            Read::Form(form) => form,
+            Read::None => {
+                at = p + 1;
+                continue;
+            }
+            Read::Ask => {
+                let Some(c) = CLAUDE.on(text).captures_at(text, p) else { break };
+                let m = c.get(0).expect("group 0");
+                let status = c.name("s1").or(c.name("s2")).or(c.name("s3")).map(|s| s.as_str());
+                let model = c.name("model").map(|m| m.as_str());
+                ClaudeForm { start: m.start(), end: m.end(), model, status, repeated: c.name("s3").is_some() }
+            }
+        };
+        at = form.end;
+        forms.push(form);
+    }
+    forms
+}
+
+/// What [`claude_at`] could tell.
+enum Read<'t> {
+    Form(ClaudeForm<'t>),
+    /// No match starts here.
+    None,
+    /// A character beyond ASCII decides: ask the pattern.
+    Ask,
+}
+
+/// [`CLAUDE`] at `p`, where `API Error` starts.
+fn claude_at(text: &str, p: usize) -> Read<'_> {
+    let b = text.as_bytes();
+    let mut i = p + "API Error".len();
+    let mut model = None;
+    if b[i..].starts_with(b" (") {
+        let Some(close) = memchr::memchr(b')', &b[i + 2..]) else { return Read::None };
+        model = Some(&text[i + 2..i + 2 + close]);
+        i += 2 + close + 1;
+    }
+    let Some(rest) = b[i..].strip_prefix(b": ") else { return Read::None };
+    let q = i + 2;
+    // The match ends at `end`, its status is the three bytes at `s`.
+    let form = |end, s: usize, repeated| {
+        Read::Form(ClaudeForm { start: p, end, model, status: Some(&text[s..s + 3]), repeated })
+    };
+    // `NNN`, then a word boundary and an optional space.
+    match status_digits(rest) {
+        Some(true) => {
+            return match rest.get(3) {
+                None => form(q + 3, q, false),
+                Some(c) if !c.is_ascii() => Read::Ask,
+                Some(c) if c.is_ascii_alphanumeric() || *c == b'_' => Read::None,
+                Some(c) => form(q + 3 + usize::from(*c == b' '), q, false),
+            };
+        }
+        None => return Read::Ask,
+        Some(false) => {}
+    }
+    for (lead, repeated) in [(&b"Request rejected ("[..], false), (&b"Repeated "[..], true)] {
+        let Some(after) = rest.strip_prefix(lead) else { continue };
+        let s = q + lead.len();
+        let tail: &[u8] = if repeated { b" " } else { b")" };
+        return match status_digits(after) {
+            None => Read::Ask,
+            Some(false) => Read::None,
+            Some(true) if !after[3..].starts_with(tail) => Read::None,
+            Some(true) => {
+                let mut end = s + 4;
+                if !repeated && b[end..].starts_with(" · ".as_bytes()) {
+                    end += " · ".len();
+                }
+                form(end, s, repeated)
+            }
+        };
+    }
+    Read::None
+}
+
+/// Whether `b` starts with a status as [`CLAUDE`] reads one (`[1-5]\d\d`):
+/// `None` where a byte beyond ASCII stands in its place (a digit of
+/// another script may be one).
+fn status_digits(b: &[u8]) -> Option<bool> {
+    let digits = b.get(..3).unwrap_or(b);
+    if !digits.is_ascii() {
+        return None;
+    }
+    Some(digits.len() == 3 && (b'1'..=b'5').contains(&digits[0]) && digits[1..].iter().all(u8::is_ascii_digit))
 }
 
 /// The platform a model id belongs to: Bedrock's (`anthropic.claude-…-v1:0`,
@@ -1015,6 +1124,51 @@ mod tests {
             }
         }
         assert!(pruned > 300, "the pruning was reached: {pruned}");
+    }
+
+    /// Reading `API Error` by hand finds what its pattern as written finds,
+    /// on every fixture line that holds it and on forms at its edges
+    /// (digits of other scripts, letters beyond ASCII after the status).
+    #[test]
+    fn claude_forms_read_by_hand_are_the_patterns() {
+        let mut texts: Vec<String> = Vec::new();
+        for bytes in crate::fixture_files() {
+            texts.extend(String::from_utf8_lossy(&bytes).lines().filter(|l| l.contains("API Error")).map(str::to_owned));
+        }
+        assert!(texts.len() > 100, "the fixtures were read: {}", texts.len());
+        for edge in [
+            "API Error: 403", "API Error: 403é", "API Error: 403_x", "API Error: 403 x", "API Error: 4036",
+            "API Error: 40", "API Error: 603 x", "API Error:403", "API Error: ٤٠٣ x", "API Error: 4٠3",
+            "API Error: 403٣", "API Error: 403·", "API Error (m): 529 x", "API Error (m) : 529", "API Error (m: 529",
+            "API Error (a(b)): 403 x", "API Error (é): Repeated 529 responses", "API Error: Repeated 529x",
+            "API Error: Request rejected (429) · x", "API Error: Request rejected (429)x",
+            "API Error: Request rejected (4é9)", "API Error: Repeated ٥29 ", "API ErrorAPI Error: 500 ",
+            "API Error API Error: 401 · API Error (x): 403 {",
+        ] {
+            texts.push(edge.to_owned());
+        }
+        fn by_pattern(text: &str) -> Vec<ClaudeForm<'_>> {
+            AS_WRITTEN.with(|c| c.set(true));
+            let forms = CLAUDE
+                .on(text)
+                .captures_iter(text)
+                .map(|c| {
+                    let m = c.get(0).expect("group 0");
+                    ClaudeForm {
+                        start: m.start(),
+                        end: m.end(),
+                        model: c.name("model").map(|m| m.as_str()),
+                        status: c.name("s1").or(c.name("s2")).or(c.name("s3")).map(|s| s.as_str()),
+                        repeated: c.name("s3").is_some(),
+                    }
+                })
+                .collect();
+            AS_WRITTEN.with(|c| c.set(false));
+            forms
+        }
+        for text in &texts {
+            assert_eq!(claude_forms(text), by_pattern(text), "{text}");
+        }
     }
 
     fn one(text: &str) -> Anchor {
