@@ -49,13 +49,19 @@ impl Row {
     /// Convert a byte offset of the original line into a [`Pos`].
     pub fn pos(&self, byte: u32) -> Pos {
         let end = (byte as usize).min(self.raw.len());
-        let prefix = String::from_utf8_lossy(&self.raw[..end]);
-        Pos {
-            line: self.number,
-            character: prefix.encode_utf16().count() as u32,
-            column: prefix.chars().count() as u32,
-            byte: byte.min(self.raw.len() as u32),
-        }
+        let (column, character) = match std::str::from_utf8(&self.raw[..end]) {
+            // Every finding asks this twice: count without decoding. A
+            // character takes two UTF-16 units when it takes four bytes.
+            Ok(prefix) => {
+                let column = prefix.chars().count();
+                (column, column + prefix.bytes().filter(|&b| b >= 0xF0).count())
+            }
+            Err(_) => {
+                let prefix = String::from_utf8_lossy(&self.raw[..end]);
+                (prefix.chars().count(), prefix.encode_utf16().count())
+            }
+        };
+        Pos { line: self.number, character: character as u32, column: column as u32, byte: byte.min(self.raw.len() as u32) }
     }
 }
 
@@ -144,6 +150,30 @@ impl Logical {
             text: self.text[start..end].to_owned(),
             map,
             rows: self.rows.iter().filter(|r| (first..=last).contains(&r.number)).cloned().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Positions counted without decoding are the decoded text's: ASCII,
+    /// two-, three- and four-byte characters, bytes that are not UTF-8,
+    /// and offsets inside a character.
+    #[test]
+    fn a_position_counts_characters_and_utf16_units() {
+        let raw: &[u8] = "a·b ⎿ c🔑d\u{10FFFF}e".as_bytes();
+        let mut bytes = raw.to_vec();
+        bytes.extend_from_slice(b"\xff\xc3x\xe2\x8f");
+        for raw in [raw, &bytes[..]] {
+            let row = Row { number: 3, raw: Arc::from(raw), norm: super::super::ansi::NormLine::default() };
+            for byte in 0..=raw.len() as u32 + 2 {
+                let prefix = String::from_utf8_lossy(&raw[..(byte as usize).min(raw.len())]).into_owned();
+                let p = row.pos(byte);
+                let want = (prefix.encode_utf16().count() as u32, prefix.chars().count() as u32);
+                assert_eq!((p.character, p.column, p.line), (want.0, want.1, 3), "{byte}");
+            }
         }
     }
 }
