@@ -749,13 +749,32 @@ fn http_status(text: &str, found: &mut Vec<Anchor>) {
     }
 }
 
+/// The literal each of [`httpx`]'s patterns holds, in the order it reads them.
+const HTTP_WORDS: [&str; 5] = ["' for url '", "HTTP Request: ", " for url: ", ", message='", "receive_response_headers"];
+
+/// SIMD (Teddy) where the CPU has it: the automaton reads a byte at a time.
+static HTTP_FINDER: LazyLock<Hot> = LazyLock::new(|| {
+    match aho_corasick::packed::Config::new().builder().extend(HTTP_WORDS).build() {
+        Some(s) => Hot::Packed(s),
+        None => Hot::Automaton(AhoCorasick::new(HTTP_WORDS).expect("HTTP literals are valid")),
+    }
+});
+
 /// The HTTP libraries' exceptions and log lines about a request to the API
 /// (httpx, requests, aiohttp): the URL says it is the API's.
 fn httpx(text: &str, found: &mut Vec<Anchor>) {
-    let lines = guarded(&HTTPX_ERROR, text, text.contains("' for url '"))
-        .chain(guarded(&HTTPX_LOG, text, text.contains("HTTP Request: ")))
-        .chain(guarded(&REQUESTS_ERROR, text, text.contains(" for url: ")))
-        .chain(guarded(&AIOHTTP_ERROR, text, text.contains(", message='")));
+    // One pass for the five literals (no two can match where the other
+    // does), not five: nearly every line holds none.
+    let mut holds = [false; HTTP_WORDS.len()];
+    let mut at = 0;
+    while let Some((start, pattern)) = HTTP_FINDER.find(&text.as_bytes()[at..]) {
+        holds[pattern] = true;
+        at += start + 1;
+    }
+    let lines = guarded(&HTTPX_ERROR, text, holds[0])
+        .chain(guarded(&HTTPX_LOG, text, holds[1]))
+        .chain(guarded(&REQUESTS_ERROR, text, holds[2]))
+        .chain(guarded(&AIOHTTP_ERROR, text, holds[3]));
     for c in lines {
         let m = c.get(0).expect("group 0");
         let s = c.name("s").and_then(|s| s.as_str().parse().ok());
@@ -775,7 +794,7 @@ fn httpx(text: &str, found: &mut Vec<Anchor>) {
         a.continued = Some("For more information check:");
         found.push(a);
     }
-    for c in guarded(&HTTPCORE_TRACE, text, text.contains("receive_response_headers")) {
+    for c in guarded(&HTTPCORE_TRACE, text, holds[4]) {
         let m = c.get(0).expect("group 0");
         let mut a = Anchor::new(m.start(), m.end(), c["s"].parse().ok(), Producer::Http);
         // No URL: whose response it is, the headers printed after it say
