@@ -218,6 +218,15 @@ enum Hot {
 }
 
 impl Hot {
+    /// Teddy where the CPU has it, else an automaton that reads a byte at a
+    /// time.
+    fn new<P: AsRef<[u8]>>(pats: &[P]) -> Self {
+        match aho_corasick::packed::Config::new().builder().extend(pats).build() {
+            Some(s) => Hot::Packed(s),
+            None => Hot::Automaton(AhoCorasick::new(pats).expect("literal patterns are valid")),
+        }
+    }
+
     fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
         match self {
             Hot::Packed(s) => s.find(hay).map(|m| (m.start(), m.pattern().as_usize())),
@@ -229,10 +238,7 @@ impl Hot {
 static HOT: LazyLock<Hot> = LazyLock::new(|| {
     let mut pats: Vec<Vec<u8>> = WORDS.iter().chain(MARKS).map(|k| k.as_bytes().to_vec()).collect();
     pats.extend(OPENERS.iter().cloned());
-    match aho_corasick::packed::Config::new().builder().extend(&pats).build() {
-        Some(s) => Hot::Packed(s),
-        None => Hot::Automaton(AhoCorasick::new(&pats).expect("hot patterns are valid")),
-    }
+    Hot::new(&pats)
 });
 
 /// A recogniser's pattern with its ASCII twin ([`Twin`]): the fast engines
@@ -398,7 +404,9 @@ enum Recogniser {
     Any(fn(&str, &mut Vec<Anchor>)),
     /// Its anchors are never strong, and each one starts at or before the
     /// place where its match holds one of these literals: it runs only when
-    /// one of them stands where a weak anchor could still be kept.
+    /// one of them stands where a weak anchor could still be kept (`""`:
+    /// whenever one could be kept anywhere, for patterns tied to the line's
+    /// start).
     Weak(&'static [&'static str], fn(&str, &mut Vec<Anchor>)),
 }
 
@@ -417,12 +425,7 @@ fn weak_floor(text: &str, found: &[Anchor]) -> Option<usize> {
     };
     match first.kind {
         BodyKind::None => Some(0),
-        BodyKind::Rest => {
-            let body = text.get(first.body..)?;
-            let t = body.trim_start();
-            let opened = first.body + (body.len() - t.len());
-            t.starts_with(['{', '[']).then(|| super::envelope::Bracket::default().push(t)).flatten().map(|c| opened + c)
-        }
+        BodyKind::Rest => closed_body_end(text, first.body),
         BodyKind::Http | BodyKind::Dump | BodyKind::Screen => None,
     }
 }
@@ -466,7 +469,8 @@ fn keep_leftmost(text: &str, mut found: Vec<Anchor>) -> Vec<Anchor> {
             // Past the close of the body before it, a client's own printing
             // is a printing of its own (`API Error: 403 {…} /login  Login
             // OAuth error: Request failed with status code 403`).
-            let after_body = a.strong && prev.kind == BodyKind::Rest && body_closes_before(text, prev.body, a.start);
+            let after_body =
+                a.strong && prev.kind == BodyKind::Rest && closed_body_end(text, prev.body).is_some_and(|end| end <= a.start);
             if a.start < prev.body.max(prev.start + 1) || (prev.kind != BodyKind::None && !after_body) {
                 continue;
             }
@@ -504,6 +508,20 @@ struct ClaudeForm<'t> {
     repeated: bool,
 }
 
+impl<'t> ClaudeForm<'t> {
+    /// What a match of the pattern itself says.
+    fn from_captures(c: &regex::Captures<'t>) -> Self {
+        let m = c.get(0).expect("group 0");
+        ClaudeForm {
+            start: m.start(),
+            end: m.end(),
+            model: c.name("model").map(|m| m.as_str()),
+            status: c.name("s1").or(c.name("s2")).or(c.name("s3")).map(|s| s.as_str()),
+            repeated: c.name("s3").is_some(),
+        }
+    }
+}
+
 /// Every match of [`CLAUDE`] in `text`, leftmost first. The pattern is
 /// read by hand where the text is ASCII, which is nearly always: its
 /// captures were a twelfth of the instructions per finding on a dense log.
@@ -522,10 +540,7 @@ fn claude_forms(text: &str) -> Vec<ClaudeForm<'_>> {
             }
             Read::Ask => {
                 let Some(c) = CLAUDE.on(text).captures_at(text, p) else { break };
-                let m = c.get(0).expect("group 0");
-                let status = c.name("s1").or(c.name("s2")).or(c.name("s3")).map(|s| s.as_str());
-                let model = c.name("model").map(|m| m.as_str());
-                ClaudeForm { start: m.start(), end: m.end(), model, status, repeated: c.name("s3").is_some() }
+                ClaudeForm::from_captures(&c)
             }
         };
         at = form.end;
@@ -752,13 +767,7 @@ fn http_status(text: &str, found: &mut Vec<Anchor>) {
 /// The literal each of [`httpx`]'s patterns holds, in the order it reads them.
 const HTTP_WORDS: [&str; 5] = ["' for url '", "HTTP Request: ", " for url: ", ", message='", "receive_response_headers"];
 
-/// SIMD (Teddy) where the CPU has it: the automaton reads a byte at a time.
-static HTTP_FINDER: LazyLock<Hot> = LazyLock::new(|| {
-    match aho_corasick::packed::Config::new().builder().extend(HTTP_WORDS).build() {
-        Some(s) => Hot::Packed(s),
-        None => Hot::Automaton(AhoCorasick::new(HTTP_WORDS).expect("HTTP literals are valid")),
-    }
-});
+static HTTP_FINDER: LazyLock<Hot> = LazyLock::new(|| Hot::new(&HTTP_WORDS));
 
 /// The HTTP libraries' exceptions and log lines about a request to the API
 /// (httpx, requests, aiohttp): the URL says it is the API's.
@@ -1033,13 +1042,13 @@ fn status_paren(text: &str, found: &mut Vec<Anchor>) {
     }
 }
 
-/// Whether the bracketed body at `body` closes on this line before `at`.
-fn body_closes_before(text: &str, body: usize, at: usize) -> bool {
-    let Some(rest) = text.get(body..at) else {
-        return false;
-    };
+/// Where the bracketed body at `body` (after spaces) closes on this line,
+/// if it does.
+fn closed_body_end(text: &str, body: usize) -> Option<usize> {
+    let rest = text.get(body..)?;
     let t = rest.trim_start();
-    t.starts_with(['{', '[']) && super::envelope::Bracket::default().push(t).is_some()
+    let opened = body + (rest.len() - t.len());
+    t.starts_with(['{', '[']).then(|| super::envelope::Bracket::default().push(t)).flatten().map(|c| opened + c)
 }
 
 /// Claude Code leads some errors with hints joined by ` · `
@@ -1168,20 +1177,7 @@ mod tests {
         }
         fn by_pattern(text: &str) -> Vec<ClaudeForm<'_>> {
             AS_WRITTEN.with(|c| c.set(true));
-            let forms = CLAUDE
-                .on(text)
-                .captures_iter(text)
-                .map(|c| {
-                    let m = c.get(0).expect("group 0");
-                    ClaudeForm {
-                        start: m.start(),
-                        end: m.end(),
-                        model: c.name("model").map(|m| m.as_str()),
-                        status: c.name("s1").or(c.name("s2")).or(c.name("s3")).map(|s| s.as_str()),
-                        repeated: c.name("s3").is_some(),
-                    }
-                })
-                .collect();
+            let forms = CLAUDE.on(text).captures_iter(text).map(|c| ClaudeForm::from_captures(&c)).collect();
             AS_WRITTEN.with(|c| c.set(false));
             forms
         }
